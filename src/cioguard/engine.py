@@ -1,0 +1,364 @@
+"""Orchestration: discover, prefilter, parse in a process pool, link, check.
+
+The prefilter runs in rounds. Round one parses the files whose bytes
+mention a Customer.io needle. Later rounds parse the files that import a
+module parsed because it is relevant (its importers may be wrappers), and
+the local modules those relevant files import (config modules holding key
+names), until nothing new is found. Most files of a large repository are
+never parsed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable
+
+from .discovery import Discovery, SkipFile, SourceFile, discover, read_source
+from .model import FileError, FileFacts, Finding, RunResult, Span
+from .project import Project
+from .resolve import ModuleIndex
+
+logger = logging.getLogger(__name__)
+
+NEEDLES = (
+    rb"customerio",
+    rb"customer\.io",
+    rb"cdp-analytics",
+    rb"cioanalytics",
+    rb"\b_cio\b",
+)
+MAX_ROUNDS = 5
+POOL_THRESHOLD = 48  # below this many files, parsing in-process is faster
+JS_IMPORT = re.compile(
+    rb"""(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"\n]{1,200})['"]""",
+    re.M,
+)
+PY_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t\\\n]+)", re.M)
+PY_IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.M)
+
+
+@dataclass
+class ProjectScan:
+    root: Path
+    discovery: Discovery
+    facts: dict[str, FileFacts] = field(default_factory=dict)
+    errors: list[FileError] = field(default_factory=list)
+    project: Project | None = None
+
+
+def needle_pattern(extra_names: Iterable[str] = ()) -> re.Pattern[bytes]:
+    parts = list(NEEDLES)
+    for name in extra_names:
+        parts.append(re.escape(name.encode()))
+    return re.compile(b"|".join(parts), re.I)
+
+
+def parse_one(job: tuple[str, str, str, int]) -> tuple[str, FileFacts | None, str | None]:
+    """Read and parse one file. Runs in worker processes; never raises."""
+    absolute, relative, language, max_bytes = job
+    try:
+        source = read_source(Path(absolute), max_bytes)
+    except SkipFile as skip:
+        return relative, None, str(skip)
+    try:
+        facts = extract_source(source, relative, language)
+    except RecursionError:
+        return relative, None, "nesting too deep to analyse"
+    except Exception as error:  # noqa: BLE001 - a bad file must not stop the run
+        logger.debug("extraction failed for %s", relative, exc_info=True)
+        return relative, None, f"internal error while parsing: {type(error).__name__}: {error}"
+    return relative, facts, None
+
+
+def extract_source(source: bytes, relative: str, language: str) -> FileFacts:
+    if language == "python":
+        from .extract.python import extract
+
+        return extract(source, relative)
+    from .extract.javascript import extract
+
+    return extract(source, relative, language)
+
+
+class Engine:
+    def __init__(self, settings, jobs: int | None = None, cache=None, progress=None):
+        self.settings = settings
+        self.jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+        self.cache = cache
+        self.progress = progress
+        client_names = list(getattr(settings, "client_names", {}) or {})
+        self.needles = needle_pattern(name.split(".")[-1] for name in client_names)
+        self._pool: ProcessPoolExecutor | None = None
+
+    # Parsing ------------------------------------------------------------------------
+
+    def _parse(self, files: list[SourceFile], scan: ProjectScan) -> None:
+        max_bytes = getattr(self.settings, "max_file_size", 2_000_000)
+        jobs = [(str(f.path), f.relative, f.language, max_bytes) for f in files]
+        results: list[tuple[str, FileFacts | None, str | None]] = []
+        pending = []
+        for job in jobs:
+            cached = self.cache.get(job) if self.cache is not None else None
+            if cached is not None:
+                results.append((job[1], cached, None))
+            else:
+                pending.append(job)
+        if len(pending) >= POOL_THRESHOLD and self.jobs > 1:
+            pool = self._get_pool()
+            chunk = max(1, len(pending) // (self.jobs * 4))
+            for job, result in zip(pending, pool.map(parse_one, pending, chunksize=chunk)):
+                results.append(result)
+                self._store(job, result)
+                self._tick()
+        else:
+            for job in pending:
+                result = parse_one(job)
+                results.append(result)
+                self._store(job, result)
+                self._tick()
+        for relative, facts, error in results:
+            if facts is None:
+                scan.errors.append(FileError(relative, error or "could not be parsed"))
+                continue
+            scan.facts[relative] = facts
+            if facts.has_errors:
+                logger.info("%s has syntax errors; facts from the valid parts are used", relative)
+
+    def _store(self, job, result) -> None:
+        if self.cache is not None and result[1] is not None:
+            self.cache.put(job, result[1])
+
+    def _tick(self) -> None:
+        if self.progress is not None:
+            self.progress.advance()
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            import multiprocessing
+
+            method = "fork" if sys.platform.startswith("linux") else None
+            context = multiprocessing.get_context(method)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    # Prefilter rounds --------------------------------------------------------------------
+
+    def scan_project(self, root: Path, only: list[Path] | None = None) -> ProjectScan:
+        excludes = list(getattr(self.settings, "exclude", []) or [])
+        discovery = discover(root, excludes=excludes, only=only)
+        scan = ProjectScan(root, discovery)
+        scan.errors.extend(discovery.skipped)
+        by_relative = {f.relative: f for f in discovery.files}
+        if self.progress is not None:
+            self.progress.start(len(discovery.files))
+        first = self._needle_round(discovery.files, scan)
+        self._parse(first, scan)
+        if only is None:
+            self._follow_imports(root, first, by_relative, scan)
+        if self.progress is not None:
+            self.progress.finish()
+        return scan
+
+    def _needle_round(self, files: list[SourceFile], scan: ProjectScan) -> list[SourceFile]:
+        matched = []
+        max_bytes = getattr(self.settings, "max_file_size", 2_000_000)
+        for source in files:
+            try:
+                size = source.path.stat().st_size
+                if size > max_bytes:
+                    raise SkipFile(
+                        f"larger than the {max_bytes:,}-byte limit ({size:,} bytes); "
+                        "raise max-file-size to scan it")
+                with open(source.path, "rb") as handle:
+                    data = handle.read()
+            except SkipFile as skip:
+                scan.errors.append(FileError(source.relative, str(skip)))
+                continue
+            except OSError as error:
+                scan.errors.append(FileError(source.relative, f"could not be read: {error.strerror}"))
+                continue
+            if self.needles.search(data):
+                matched.append(source)
+        return matched
+
+    def _follow_imports(self, root: Path, first: list[SourceFile],
+                        by_relative: dict[str, SourceFile], scan: ProjectScan) -> None:
+        modules = ModuleIndex(root, scan.facts, set(by_relative))
+        relevant = {f.relative for f in first}
+        for _ in range(MAX_ROUNDS):
+            wanted: set[str] = set()
+            # Local modules that relevant files import (configuration, constants).
+            for relative in relevant:
+                facts = scan.facts.get(relative)
+                if facts is None:
+                    continue
+                for imported in facts.imports:
+                    path = modules.resolve(relative, imported.source, facts.language)
+                    if path and path not in scan.facts and path in by_relative:
+                        wanted.add(path)
+            # Files that import a relevant module.
+            importers = self._importers(relevant, by_relative, scan, modules)
+            wanted |= importers
+            wanted -= {f.relative for f in []}
+            wanted = {w for w in wanted if w not in scan.facts and
+                      not any(e.path == w for e in scan.errors)}
+            if not wanted:
+                return
+            self._parse([by_relative[w] for w in sorted(wanted)], scan)
+            relevant = {w for w in importers if w in scan.facts}
+            if not relevant:
+                return
+
+    def _importers(self, targets: set[str], by_relative, scan: ProjectScan,
+                   modules: ModuleIndex) -> set[str]:
+        stems: set[bytes] = set()
+        for relative in targets:
+            path = relative.rsplit("/", 1)
+            name = path[-1].split(".")[0]
+            if name in ("index", "__init__") and len(path) > 1:
+                name = path[0].rsplit("/", 1)[-1]
+            if len(name) >= 2:
+                stems.add(name.encode())
+        if not stems:
+            return set()
+        found = set()
+        for relative, source in by_relative.items():
+            if relative in scan.facts or relative in targets:
+                continue
+            try:
+                with open(source.path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                continue
+            if not any(stem in data for stem in stems):
+                continue
+            for spec in _import_specifiers(data, source.language):
+                path = modules.resolve(relative, spec, source.language)
+                if path in targets:
+                    found.add(relative)
+                    break
+        return found
+
+    # Checking ------------------------------------------------------------------------
+
+    def check(self, scan: ProjectScan, rules: list) -> tuple[list[Finding], list[FileError]]:
+        project = Project(scan.root, scan.facts, self.settings,
+                          all_paths={f.relative for f in scan.discovery.files})
+        scan.project = project
+        findings: list[Finding] = []
+        errors: list[FileError] = []
+        try:
+            project.link()
+        except Exception as error:  # noqa: BLE001
+            logger.debug("linking failed", exc_info=True)
+            errors.append(FileError(str(scan.root), f"internal error while linking: {error!r}"))
+            return findings, errors
+        for rule_class in rules:
+            rule = rule_class(self.settings)
+            try:
+                findings.extend(rule.check(project))
+            except Exception as error:  # noqa: BLE001 - one rule must not stop the others
+                logger.debug("rule %s failed", rule_class.code, exc_info=True)
+                errors.append(FileError(str(scan.root),
+                                        f"internal error in {rule_class.code}: {error!r}"))
+        return dedupe(findings), errors
+
+
+def _import_specifiers(data: bytes, language: str) -> list[str]:
+    if language == "python":
+        specs = []
+        for module, names in PY_FROM_IMPORT.findall(data):
+            base = module.decode("utf-8", "replace")
+            specs.append(base)
+            for name in re.split(rb"[,\s()\\]+", names):
+                if name and name != b"*":
+                    joined = base + name.decode() if base.endswith(".") else f"{base}.{name.decode()}"
+                    specs.append(joined)
+        specs.extend(m.decode("utf-8", "replace") for m in PY_IMPORT.findall(data))
+        return specs
+    return [m.decode("utf-8", "replace") for m in JS_IMPORT.findall(data)]
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    seen = set()
+    out = []
+    for finding in findings:
+        key = (finding.rule, finding.span, finding.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(finding)
+    return out
+
+
+def display_span(span: Span, root: Path, cwd: Path) -> Span:
+    absolute = root / span.path
+    try:
+        shown = os.path.relpath(absolute, cwd)
+    except ValueError:
+        shown = str(absolute)
+    return replace(span, path=Path(shown).as_posix())
+
+
+def project_root_for(path: Path) -> tuple[Path, list[Path] | None]:
+    """A folder is its own project; a file belongs to the nearest project folder."""
+    path = path.resolve()
+    if path.is_dir():
+        return path, None
+    markers = (".git", "package.json", "pyproject.toml", "setup.py", "setup.cfg")
+    folder = path.parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in markers) or any(
+            candidate.glob("requirements*.txt")
+        ):
+            return candidate, [path]
+    return folder, [path]
+
+
+def run(paths: list[Path], settings, rules: list, *, jobs: int | None = None, cache=None,
+        progress=None) -> tuple[RunResult, list[ProjectScan]]:
+    started = time.perf_counter()
+    engine = Engine(settings, jobs=jobs, cache=cache, progress=progress)
+    cwd = Path.cwd()
+    findings: list[Finding] = []
+    errors: list[FileError] = []
+    scans: list[ProjectScan] = []
+    files_scanned = files_parsed = 0
+    try:
+        for path in paths:
+            root, only = project_root_for(path)
+            scan = engine.scan_project(root, only)
+            scans.append(scan)
+            project_findings, project_errors = engine.check(scan, rules)
+            files_scanned += len(scan.discovery.files)
+            files_parsed += len(scan.facts)
+            for finding in project_findings:
+                finding.span = display_span(finding.span, root, cwd)
+                findings.append(finding)
+            for error in scan.errors + project_errors:
+                shown = display_span(Span(error.path, 0, 0, 0, 0), root, cwd).path
+                errors.append(FileError(shown, error.message))
+    finally:
+        engine.close()
+    findings.sort(key=lambda f: f.sort_key)
+    result = RunResult(
+        findings=findings,
+        errors=errors,
+        files_scanned=files_scanned,
+        files_parsed=files_parsed,
+        duration_s=time.perf_counter() - started,
+        roots=[str(p) for p in paths],
+    )
+    return result, scans

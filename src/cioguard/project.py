@@ -1,0 +1,136 @@
+"""The project model: every file's facts, linked, with the Customer.io calls found.
+
+Rules read only this object. It offers the resolver (what a value refers
+to), the call graph, every Customer.io call (direct and through wrappers),
+every client construction, and helpers shared by several rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from pathlib import Path
+
+from .calls import CallGraph, CioCall, derive_wrapper_calls, direct_calls, owner_function
+from .manifests import Manifests
+from .model import Call, FileFacts, Function, Span, Value
+from .resolve import Client, Resolver
+
+logger = logging.getLogger(__name__)
+
+
+class Project:
+    def __init__(self, root: Path, files: dict[str, FileFacts], settings=None,
+                 all_paths: set[str] | None = None, display_prefix: str = ""):
+        self.root = root
+        self.files = dict(sorted(files.items()))
+        self.settings = settings
+        self.display_prefix = display_prefix
+        client_names = dict(getattr(settings, "client_names", {}) or {})
+        self.resolver = Resolver(root, self.files, all_paths or set(self.files), client_names)
+        self.manifests = Manifests(root)
+        self._linked = False
+
+    def link(self) -> None:
+        if self._linked:
+            return
+        self._linked = True
+        self.direct = direct_calls(self.files, self.resolver)
+        self.graph = CallGraph(self.files, self.resolver)
+        self.derived = derive_wrapper_calls(self.direct, self.graph, self.resolver)
+        self.cio_calls = sorted(self.direct + self.derived, key=_call_order)
+        logger.debug("linked %d files: %d direct and %d derived Customer.io calls",
+                     len(self.files), len(self.direct), len(self.derived))
+
+    # Views used by rules ----------------------------------------------------------
+
+    @cached_property
+    def clients(self) -> list[Client]:
+        """Every client built by a constructor call, in path order."""
+        self.link()
+        constructed = [c for c in self.resolver.clients.values() if c.value is not None]
+        # Also constructions never used by any call (a client built and dropped).
+        for file in self.files.values():
+            for call in file.calls:
+                self.resolver.resolve(call.value) if _looks_like_construction(call.value) else None
+        constructed = [c for c in self.resolver.clients.values()
+                       if c.value is not None and not c.mocked]
+        return sorted(constructed, key=lambda c: (c.file.path, c.span.line, c.span.col))
+
+    def calls(self, *, api: str | None = None, op: str | tuple[str, ...] | None = None,
+              direct: bool | None = None) -> list[CioCall]:
+        self.link()
+        ops = (op,) if isinstance(op, str) else op
+        out = []
+        for call in self.cio_calls:
+            if api is not None and call.api != api:
+                continue
+            if ops is not None and call.op not in ops:
+                continue
+            if direct is not None and call.is_direct != direct:
+                continue
+            out.append(call)
+        return out
+
+    def function(self, file: FileFacts, index: int) -> Function:
+        return file.functions[index]
+
+    def owner(self, call: CioCall) -> Function:
+        return call.file.functions[owner_function(call.file, call.call.function)]
+
+    def handler_of(self, file: FileFacts, index: int) -> Function | None:
+        """The request handler a function belongs to, climbing out of callbacks."""
+        seen = 0
+        while index >= 0 and seen < 64:
+            seen += 1
+            function = file.functions[index]
+            if function.handler is not None:
+                return function
+            if function.context in ("task", "worker", "script"):
+                return None
+            if function.passed_to < 0 and function.kind not in ("arrow", "lambda"):
+                return None
+            index = function.parent if index != 0 else -1
+        return None
+
+    def call_of(self, file: FileFacts, call_id: int) -> Call | None:
+        if 0 <= call_id < len(file.calls):
+            return file.calls[call_id]
+        return None
+
+    def values_of(self, value: Value | None) -> list[Value]:
+        return self.resolver.values_of(value)
+
+    def sorted_path_key(self, span: Span) -> tuple:
+        return (span.path, span.line, span.col)
+
+    @cached_property
+    def strings(self) -> set[str]:
+        found: set[str] = set()
+        for file in self.files.values():
+            for function in file.functions:
+                found |= function.strings
+        return found
+
+    @cached_property
+    def env_names(self) -> set[str]:
+        found: set[str] = set()
+        for file in self.files.values():
+            found |= file.env_names
+            for name in file.module.assigns:
+                if name.isupper():
+                    found.add(name)
+        return found
+
+
+def _call_order(call: CioCall) -> tuple:
+    span = call.call.span
+    return (span.path, span.line, span.col, call.depth, call.item)
+
+
+def _looks_like_construction(value: Value) -> bool:
+    callee = value.callee
+    if callee is None:
+        return False
+    name = callee.last_name or ""
+    return value.kind == "new" or name[:1].isupper() or name in ("load",)
