@@ -30,6 +30,7 @@ class Project:
         self.resolver = Resolver(root, self.files, all_paths or set(self.files), client_names)
         self.manifests = Manifests(root)
         self._linked = False
+        self._line_cache: dict[str, list[str]] = {}
 
     def link(self) -> None:
         if self._linked:
@@ -100,6 +101,31 @@ class Project:
 
     def values_of(self, value: Value | None) -> list[Value]:
         return self.resolver.values_of(value)
+
+    def source_text(self, span: Span | None) -> str | None:
+        """The exact source text a span covers, for building fixes."""
+        if span is None:
+            return None
+        lines = self._lines(span.path)
+        if lines is None or span.end_line >= len(lines):
+            return None
+        if span.line == span.end_line:
+            return lines[span.line][span.col:span.end_col]
+        parts = [lines[span.line][span.col:]]
+        parts.extend(lines[span.line + 1:span.end_line])
+        parts.append(lines[span.end_line][:span.end_col])
+        return "\n".join(parts)
+
+    def _lines(self, path: str) -> list[str] | None:
+        cached = self._line_cache.get(path)
+        if cached is None:
+            try:
+                text = (self.root / path).read_bytes().decode("utf-8", "replace")
+            except OSError:
+                return None
+            cached = text.split("\n")
+            self._line_cache[path] = cached
+        return cached
 
     def sorted_path_key(self, span: Span) -> tuple:
         return (span.path, span.line, span.col)

@@ -499,7 +499,7 @@ class Resolver:
                 symbol = f"{tail}.{symbol}" if symbol != "*" else tail
             if imported.kind == "require" and symbol == "*":
                 symbol = "default"
-            return [Ref("sdk", file, (package, symbol))]
+            return [self._sdk_ref(file, package, symbol)]
         target = self._module_file(file, imported.source)
         if target is file:
             return []
@@ -582,6 +582,16 @@ class Resolver:
             return self._resolve_import(target, imported, depth)
         return []
 
+    def _sdk_ref(self, file: FileFacts, package: str, symbol: str) -> Ref:
+        """An SDK symbol; the Python Pipelines module is itself a client."""
+        if (package == PY_SDK and symbol == "analytics") or (
+            package in PY_CDP_MODULES and symbol in ("*", "default")
+        ):
+            client = self._client(("python-analytics",), "python-pipelines", "pipelines",
+                                  file=file)
+            return Ref("client", file, client)
+        return Ref("sdk", file, (package, symbol))
+
     # Members ---------------------------------------------------------------------
 
     def _resolve_member(self, value: Value, file: FileFacts | None, depth: int) -> list[Ref]:
@@ -616,10 +626,8 @@ class Resolver:
         if kind == "sdk":
             package, symbol = base.target
             if symbol in ("*", "default"):
-                return [Ref("sdk", base.file, (package, prop))]
-            if package == PY_SDK:
-                return [Ref("sdk", base.file, (package, f"{symbol}.{prop}"))]
-            return [Ref("sdk", base.file, (package, f"{symbol}.{prop}"))]
+                return [self._sdk_ref(base.file, package, prop)]
+            return [self._sdk_ref(base.file, package, f"{symbol}.{prop}")]
         if kind == "module":
             return self._export(base.target, prop, depth)
         if kind == "instance":

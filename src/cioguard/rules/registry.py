@@ -6,8 +6,25 @@ A rule module that exists but is missing here fails the registry test.
 from __future__ import annotations
 
 from .base import Rule
+from .clients.client_per_request import ClientPerRequest
+from .clients.hardcoded_credential import HardcodedCredential
+from .events.dynamic_event_name import DynamicEventName
+from .events.inconsistent_event_name import InconsistentEventName
+from .events.pii_in_event_name import PiiInEventName
+from .identity.email_as_id import EmailAsId
+from .timestamps.millisecond_timestamp import MillisecondTimestamp
+from .timestamps.pipelines_timestamp_unit import PipelinesTimestampUnit
 
-RULES: list[type[Rule]] = []
+RULES: list[type[Rule]] = [
+    MillisecondTimestamp,
+    EmailAsId,
+    DynamicEventName,
+    ClientPerRequest,
+    InconsistentEventName,
+    PiiInEventName,
+    HardcodedCredential,
+    PipelinesTimestampUnit,
+]
 
 
 def all_rules() -> list[type[Rule]]:

@@ -1,0 +1,187 @@
+"""Command line: ``cioguard scan``, ``cioguard rules``, ``cioguard explain``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, CioguardError, UsageError
+
+logger = logging.getLogger("cioguard")
+
+SCAN_FORMATS = ("concise", "full", "text", "json", "jsonl", "sarif", "github", "gitlab",
+                "junit", "html")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cioguard",
+        description="Find the mistakes teams make when they integrate Customer.io.",
+    )
+    parser.add_argument("--version", action="version", version=f"cioguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan = commands.add_parser("scan", help="scan JS/TS and Python code for integration mistakes")
+    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                      help="files or folders to scan; each folder is one project (default: .)")
+    scan.add_argument("--format", default=None, choices=SCAN_FORMATS,
+                      help="output format (default: concise)")
+    scan.add_argument("--select", metavar="CODES",
+                      help="comma-separated rule codes or prefixes to run (default: all)")
+    scan.add_argument("--ignore", metavar="CODES",
+                      help="comma-separated rule codes or prefixes to skip")
+    scan.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                      help="parser processes (default: number of CPUs)")
+    scan.add_argument("--quiet", "-q", action="store_true",
+                      help="print findings only: no summary and no warnings about skipped files")
+    scan.add_argument("--verbose", "-v", action="count", default=0,
+                      help="log progress to standard error (-vv for debug detail)")
+    scan.add_argument("--config", type=Path, metavar="FILE",
+                      help="configuration file to use instead of searching for one")
+    scan.add_argument("--output", "-o", type=Path, metavar="FILE",
+                      help="write the report to FILE instead of standard output")
+    scan.add_argument("--exit-zero", action="store_true",
+                      help="exit with 0 even when there are findings")
+
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = commands.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("code", metavar="CODE", help="rule code, e.g. CIO006, or its name")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        if args.command == "scan":
+            return command_scan(args)
+        if args.command == "rules":
+            return command_rules(args)
+        if args.command == "explain":
+            return command_explain(args)
+    except CioguardError as error:
+        print(f"cioguard: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("cioguard: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_ERROR
+
+
+def _codes(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [part.strip().upper() for part in text.split(",") if part.strip()]
+
+
+def command_scan(args) -> int:
+    from .config import load_settings
+    from .engine import run
+    from .report import ReportContext, render
+    from .rules.registry import all_rules, known_codes
+
+    _configure_logging(args.verbose)
+    paths = args.paths or [Path(".")]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"path `{path}` does not exist; pass an existing file or folder")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    overrides = {}
+    if args.select is not None:
+        overrides["select"] = _codes(args.select)
+    if args.ignore is not None:
+        overrides["ignore"] = _codes(args.ignore)
+    settings = load_settings(paths[0], known_codes=known_codes(), overrides=overrides,
+                             config_file=args.config)
+    rules = [rule for rule in all_rules() if settings.is_enabled(rule.code)]
+    result, scans = run(paths, settings, rules, jobs=args.jobs)
+    result.findings = [f for f in result.findings if not _ignored_for_file(f, settings, scans)]
+    if not args.quiet:
+        for error in result.errors:
+            print(f"cioguard: warning: skipped {error.path}: {error.message}", file=sys.stderr)
+    if result.files_scanned and not result.files_parsed and result.errors and all(
+        error.path for error in result.errors
+    ) and len(result.errors) >= result.files_scanned:
+        print("cioguard: error: no file could be checked", file=sys.stderr)
+        return EXIT_ERROR
+    fmt = args.format or "concise"
+    if fmt == "text":
+        fmt = "concise"
+    output = render(fmt, result, ReportContext(rules=all_rules()))
+    if args.quiet and fmt in ("concise", "full"):
+        output = "\n".join(line for line in output.splitlines()
+                           if not line.startswith(("Found", "No findings", "Checked"))) + "\n"
+    if args.output is not None:
+        args.output.write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output)
+        sys.stdout.flush()
+    if result.findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _ignored_for_file(finding, settings, scans) -> bool:
+    for scan in scans:
+        root = scan.root
+        try:
+            relative = (Path.cwd() / finding.span.path).resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+        return settings.is_ignored_for(finding.rule, relative)
+    return False
+
+
+def command_rules(args) -> int:
+    from .rules.registry import all_rules
+
+    rules = all_rules()
+    if args.format == "json":
+        data = [
+            {"code": r.code, "name": r.name, "severity": r.severity,
+             "confidence": r.confidence, "summary": r.summary, "help_uri": r.help_uri()}
+            for r in rules
+        ]
+        print(json.dumps(data, indent=2, sort_keys=True))
+        return EXIT_CLEAN
+    width = max(len(r.name) for r in rules) if rules else 10
+    print(f"{'code':7} {'name':{width}} {'severity':8} summary")
+    for r in rules:
+        print(f"{r.code:7} {r.name:{width}} {r.severity:8} {r.summary}")
+    return EXIT_CLEAN
+
+
+def command_explain(args) -> int:
+    from .rules.registry import all_rules
+
+    wanted = args.code.strip()
+    for rule in all_rules():
+        if wanted.upper() == rule.code or wanted.lower() == rule.name:
+            print(f"{rule.code} {rule.name} ({rule.severity})\n")
+            print(rule.documentation())
+            return EXIT_CLEAN
+    codes = ", ".join(r.code for r in all_rules())
+    raise UsageError(f"unknown rule `{wanted}`; known codes: {codes}")
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="cioguard: %(levelname)s: %(message)s",
+                        stream=sys.stderr)
+    if os.environ.get("CIOGUARD_DEBUG"):
+        logging.getLogger("cioguard").setLevel(logging.DEBUG)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Rules about clients, keys, regions and SDK versions."""

@@ -1,0 +1,1 @@
+"""Rules about how calls are sent: request paths, loops, promises."""

@@ -1,0 +1,124 @@
+"""CIO006 dynamic-event-name."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ...model import Finding, Value
+from ...project import Project
+from ...values import Dynamic, dynamic_name, last_name
+from ..base import Rule
+from ..helpers import describe_origin, slot_values
+from . import event_calls
+
+
+class DynamicEventName(Rule):
+    """Finds event names built at run time from variable data.
+
+    ## What it does
+    Flags an event name (Node `track(id, {name})`, Python
+    `track(id, name)`, Pipelines `event`, `_cio.track(name)`, the `name` of
+    a raw events request) built from run-time data: a template literal or
+    f-string with substitutions, `+` concatenation, `.format()`, `%`,
+    `join()`, a local variable assigned from one of these, or a value taken
+    straight from request input (`req.body.event`, `request.json["name"]`,
+    route parameters). A name that only joins an environment or deploy
+    prefix to a constant (`${ENV}_signed_up`) is bounded and reported at
+    `info` severity.
+
+    ## Why it matters
+    Every distinct name becomes a separate event in the workspace. Names
+    built from ids, plans or user input grow without bound, cannot be used
+    as campaign triggers, and make the activity log and the event picker
+    unusable. Request input also lets any client create event names.
+
+    ## Example
+    ```js
+    await cio.track(user.id, { name: `${req.params.feature}_used` });
+    ```
+    ```python
+    cio.track(user.id, f"{kind}_report_exported")
+    ```
+
+    ## Use instead
+    ```js
+    await cio.track(user.id, { name: 'feature_used', data: { feature: req.params.feature } });
+    ```
+    ```python
+    cio.track(user.id, "report_exported", data={"kind": kind})
+    ```
+
+    ## Options
+    `report-prefixed-event-names` (default true): report names that only add
+    an environment prefix to a constant, at `info` severity.
+
+    ## Known problems
+    A name returned by a function or read from an object whose contents
+    are not visible is not reported.
+    """
+
+    code = "CIO006"
+    name = "dynamic-event-name"
+    severity = "error"
+    summary = "Event name built at run time from variable data"
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        report_prefixed = getattr(self.settings, "report_prefixed_event_names", True)
+        for call, value in slot_values(event_calls(project.calls()), "event_name"):
+            if value.kind == "name" and _is_unbound_param(value, project):
+                continue
+            dynamic = dynamic_name(value, project.resolver)
+            if dynamic is None:
+                continue
+            if dynamic.bounded and not report_prefixed:
+                continue
+            yield self._finding(value, dynamic)
+
+    def _finding(self, value: Value, dynamic: Dynamic) -> Finding:
+        parts = ", ".join(f"`{part.text}`" for part in dynamic.parts[:3])
+        origin = describe_origin(value, dynamic.origin)
+        if dynamic.request_input and len(dynamic.parts) == 1 and dynamic.parts[0] is dynamic.origin:
+            message = f"event name is taken from request input `{value.text}`{origin}"
+        else:
+            message = f"event name `{value.text}` is built at run time from {parts}{origin}"
+        hint = self._hint(dynamic)
+        if dynamic.bounded:
+            return self.report(value.span, message, hint, severity="info", confidence="medium")
+        return self.report(value.span, message, hint)
+
+    @staticmethod
+    def _hint(dynamic: Dynamic) -> str:
+        if dynamic.bounded:
+            return "Use one fixed name and send the environment as event data or a separate workspace"
+        static = _static_name(dynamic.origin)
+        moved = [last_name(part) or "value" for part in dynamic.parts[:2]]
+        data = ", ".join(_snake(name) for name in moved)
+        if static:
+            return f"Use a fixed name such as `{static}` and pass {data} in the event data"
+        return f"Use a fixed event name and pass {data} in the event data"
+
+
+def _static_name(origin: Value) -> str | None:
+    if origin.kind != "template" and not (origin.kind == "binop" and origin.value == "+"):
+        return None
+    pieces = []
+    stack = [origin]
+    while stack:
+        node = stack.pop()
+        if node.kind == "template" or (node.kind == "binop" and node.value == "+"):
+            stack.extend(reversed(node.children))
+        elif node.kind == "str":
+            pieces.append(node.value)
+    name = re.sub(r"[^A-Za-z0-9]+", "_", "".join(pieces)).strip("_")
+    name = re.sub(r"_+", "_", name)
+    return name or None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _is_unbound_param(value: Value, project: Project) -> bool:
+    refs = project.resolver.resolve(value)
+    return bool(refs) and all(ref.kind == "param" for ref in refs)

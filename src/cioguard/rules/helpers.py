@@ -1,0 +1,91 @@
+"""Small helpers that several rules share."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..calls import CioCall
+from ..model import Span, Value
+from ..project import Project
+
+TRACK_OPS = ("track", "track_anonymous")
+PERSON_OPS = ("identify", "track", "suppress", "unsuppress", "delete", "add_device",
+              "delete_device", "page")
+
+
+def in_wrapper_body(call: CioCall, value: Value) -> bool:
+    """Whether a derived call's value was written inside a wrapper, not at the call site.
+
+    Such values are checked once, on the direct call inside the wrapper.
+    """
+    if call.is_direct or value.span is None:
+        return False
+    node = call
+    while node.inner is not None:
+        wrapper = node.wrapper
+        if wrapper is not None and wrapper.span.contains(value.span):
+            return True
+        node = node.inner
+    return False
+
+
+def slot_values(calls: list[CioCall], slot: str) -> Iterator[tuple[CioCall, Value]]:
+    """Each distinct value in ``slot`` once, with the first call that carries it.
+
+    Values that a derived call inherits unchanged from the wrapper body are
+    skipped: the direct call inside the wrapper carries them.
+    """
+    seen: set[Span] = set()
+    for call in calls:
+        value = call.slots.get(slot)
+        if value is None or value.span is None:
+            continue
+        if in_wrapper_body(call, value):
+            continue
+        if value.span in seen:
+            continue
+        seen.add(value.span)
+        yield call, value
+
+
+def object_entries(value: Value | None, project: Project, depth: int = 0
+                   ) -> Iterator[tuple[str | None, Value]]:
+    """Entries of an object literal, following variables and spreads of known objects."""
+    if value is None or depth > 4:
+        return
+    literal = value if value.kind == "object" else None
+    if literal is None:
+        for resolved in project.values_of(value):
+            if resolved.kind == "object":
+                literal = resolved
+                break
+    if literal is None:
+        return
+    for key, child in literal.entries():
+        if key is None:
+            yield from object_entries(child, project, depth + 1)
+        else:
+            yield key, child
+
+
+def describe_origin(slot_value: Value, source: Value) -> str:
+    """``" (built on line 12)"`` when the value reaches the slot through a variable."""
+    if source.span is None or slot_value.span is None:
+        return ""
+    if slot_value.span.contains(source.span):
+        return ""
+    if source.span.path != slot_value.span.path:
+        return f" (built in {source.span.path} line {source.span.line + 1})"
+    return f" (built on line {source.span.line + 1})"
+
+
+def method_label(call: CioCall) -> str:
+    if call.raw is not None:
+        return f"{call.raw.method} {call.raw.path}"
+    return f"{call.origin.method}()"
+
+
+def first_in_path_order(calls: list[CioCall]) -> CioCall | None:
+    if not calls:
+        return None
+    return min(calls, key=lambda c: (c.span.path, c.span.line, c.span.col))

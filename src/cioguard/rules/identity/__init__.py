@@ -1,0 +1,1 @@
+"""Rules about people: ids, identify and event ids."""

@@ -1,0 +1,74 @@
+"""CIO004 email-as-id."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ...model import Finding
+from ...project import Project
+from ...values import email_reason
+from ..base import Rule
+from ..helpers import PERSON_OPS, slot_values
+
+ID_OPS = (*PERSON_OPS, "track_anonymous", "merge", "entity")
+
+
+class EmailAsId(Rule):
+    """Finds an email address used as a person's id.
+
+    ## What it does
+    Flags the person-id argument of `identify`, `track`, `suppress`,
+    `destroy`/`delete`, `addDevice` and Pipelines `userId`, and the id
+    segment of a raw Track API URL, when it is an email: a string with `@`,
+    a variable or property named `email`, `emailAddress`, `email_address`,
+    `mail` or `userEmail`, or a template built from one.
+
+    ## Why it matters
+    The `id` is the stable key of a person. Emails change, and an id cannot
+    be changed later without `cio_<cio_id>` addressing, so the person ends
+    up with two profiles. Ids are case-sensitive while emails are not, and
+    in a v1 URL an email-shaped id is read as an email, which can attach
+    events to the wrong person. In workspaces that use both identifiers,
+    identify with a new id and an existing email re-assigns that person.
+
+    ## Example
+    ```js
+    await cio.track(req.body.email, { name: 'cart_abandoned' });
+    ```
+    ```python
+    cio.identify(id=user.email, email=user.email)
+    ```
+
+    ## Use instead
+    ```js
+    await cio.track(user.id, { name: 'cart_abandoned' });
+    ```
+    ```python
+    cio.identify(id=str(user.pk), email=user.email)
+    ```
+    Send the email as the `email` attribute. Transactional messages and
+    Track v2 `identifiers: {email}` accept an email by design and are not
+    reported.
+
+    ## References
+    - https://docs.customer.io/journeys/identifying-people/
+    """
+
+    code = "CIO004"
+    name = "email-as-id"
+    severity = "warning"
+    summary = "Email address used as the person id"
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        calls = [call for call in project.calls() if call.op in ID_OPS]
+        for call, value in slot_values(calls, "person_id"):
+            reason = email_reason(value, project.resolver)
+            if reason is None:
+                continue
+            what = "Pipelines `userId`" if call.api == "pipelines" else "person id"
+            yield self.report(
+                value.span,
+                f"{what} `{value.text}` is an email address: {reason}",
+                "Use the stable user id as the id and send the email as the `email` attribute",
+                confidence="high" if value.kind in ("str", "member", "name") else "medium",
+            )

@@ -1,0 +1,1 @@
+"""Rules about delivery failures and reporting webhooks."""
