@@ -1,0 +1,78 @@
+"""Every rule against its fixtures, alone, and all rules against the sample app."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import cioguard.rules as rules_package
+from cioguard.rules.base import REQUIRED_SECTIONS, Rule
+from cioguard.rules.registry import all_rules
+
+from .harness import FIXTURES, check_project, fixture_cases, parse_errors, prepare
+
+CASES = fixture_cases()
+
+
+@pytest.mark.parametrize(("code", "fixture"), CASES, ids=[f"{c}/{p.name}" for c, p in CASES])
+def test_rule_alone_on_fixture(code, fixture, tmp_path, monkeypatch):
+    project = prepare(fixture, tmp_path)
+    assert parse_errors(project) == [], "fixture does not parse cleanly"
+    outcome = check_project(project, {code}, monkeypatch)
+    assert not outcome.errors, outcome.explain()
+    assert not outcome.missed and not outcome.unexpected, outcome.explain()
+
+
+def test_all_rules_together_on_sample_app(tmp_path, monkeypatch):
+    sample = FIXTURES / "_integration"
+    if not sample.is_dir():
+        pytest.skip("the sample app is not written yet")
+    project = prepare(sample, tmp_path)
+    outcome = check_project(project, None, monkeypatch)
+    assert not outcome.errors, outcome.explain()
+    assert not outcome.missed and not outcome.unexpected, outcome.explain()
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
+def test_rule_has_fixtures_for_each_language(rule):
+    languages = set()
+    for code, path in CASES:
+        if code != rule.code:
+            continue
+        files = [path] if path.is_file() else list(path.rglob("*"))
+        for file in files:
+            if file.suffix in (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx"):
+                languages.add("js")
+            elif file.suffix == ".py":
+                languages.add("python")
+    assert languages >= {"js", "python"}, f"{rule.code} fixtures cover only {sorted(languages)}"
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
+def test_rule_documentation_has_sections(rule):
+    sections = rule.sections()
+    for heading in REQUIRED_SECTIONS:
+        assert sections.get(heading), f"{rule.code} lacks a non-empty '{heading}' section"
+    assert "```" in sections["Example"], f"{rule.code} Example has no code"
+    assert "```" in sections["Use instead"], f"{rule.code} Use instead has no code"
+
+
+def test_every_rule_module_is_registered():
+    registered = {rule.__module__ for rule in all_rules()}
+    found = set()
+    for module in pkgutil.walk_packages(rules_package.__path__, rules_package.__name__ + "."):
+        imported = importlib.import_module(module.name)
+        for value in vars(imported).values():
+            if (isinstance(value, type) and issubclass(value, Rule) and value is not Rule
+                    and value.__module__ == imported.__name__):
+                found.add(imported.__name__)
+    assert found - registered == set()
+
+
+def test_rule_codes_and_names_are_unique():
+    codes = [rule.code for rule in all_rules()]
+    names = [rule.name for rule in all_rules()]
+    assert len(codes) == len(set(codes))
+    assert len(names) == len(set(names))
