@@ -268,6 +268,10 @@ def _binop_unit(value: Value, resolver: Resolver, language: str, depth: int) -> 
             if op == "-" and left_unit.unit == right_unit.unit:
                 return None  # a difference of two times is a duration
             return left_unit
+        if op == "-" and (left_unit is None or _number(right, resolver) is None):
+            # ``Date.now() - order.startedAt`` is likely a duration, and
+            # ``expiresAt - Date.now()`` is one; only ``time - constant`` stays a time.
+            return None
         unit = left_unit or right_unit
         if unit is not None and unit.unit in (MS, SECONDS, NANOS):
             return Unit(unit.unit, unit.source, unit.description)
