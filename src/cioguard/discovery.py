@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -51,6 +53,7 @@ SKIPPED_DIRS = (
     ".venv",
     "venv",
     "__pycache__",
+    ".yarn",  # Yarn 2+ keeps its own release bundle and package cache here.
     ".tox",
     ".mypy_cache",
     ".pytest_cache",
@@ -441,6 +444,9 @@ def discover(
     root_text = os.path.abspath(root)
     walker = _Walker(root_text, excludes)
     if only is None:
+        listed = _git_listing(root_text)
+        if listed is not None:
+            return _from_git_listing(walker, listed)
         walker.walk(root_text, "", walker.root_chain())
         return walker.finish(Path(root_text))
 
@@ -459,6 +465,89 @@ def discover(
         else:
             walker.add_named_file(path, relative)
     return walker.finish(Path(root_text))
+
+
+GIT_TIMEOUT_SECONDS = 30
+
+
+def _git_listing(root: str) -> list[str] | None:
+    """Source files git sees under ``root``: tracked, plus untracked and not ignored.
+
+    Git applies every .gitignore, .git/info/exclude and the global excludes
+    file itself, in C, which is several times faster than walking a large
+    tree in Python. Returns None when ``root`` is not in a git work tree or
+    git is unavailable, so the caller walks the tree instead.
+    """
+    git = shutil.which("git")
+    if git is None or not _inside_git_work_tree(root):
+        return None
+    patterns = [f"*{suffix}" for suffix in sorted(EXTENSIONS)]
+    command = [git, "-C", root, "ls-files", "-z", "--cached", "--others",
+               "--exclude-standard", "--", *patterns]
+    try:
+        completed = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_SECONDS,
+                                   check=False)
+    except (OSError, subprocess.SubprocessError) as error:
+        logger.debug("git ls-files failed in %s: %s", root, error)
+        return None
+    if completed.returncode != 0:
+        logger.debug("git ls-files failed in %s: %s", root,
+                     completed.stderr.decode("utf-8", "replace").strip())
+        return None
+    names = completed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({name for name in names if name})
+
+
+def _inside_git_work_tree(root: str) -> bool:
+    folder = root
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
+
+
+def _from_git_listing(walker: _Walker, listed: list[str]) -> Discovery:
+    """Apply cioguard's own filters to git's list of files."""
+    generated: dict[str, bool] = {}
+    for relative in listed:
+        parts = relative.split("/")
+        if any(part in SKIPPED_DIRS for part in parts[:-1]):
+            continue
+        if _is_skipped_file_name(parts[-1]):
+            continue
+        language = _language_of(parts[-1])
+        if language is None:
+            continue
+        if walker.excludes is not None and walker.excludes.decide(relative):
+            continue
+        if _under_generated_tree(walker.root, parts, generated):
+            continue
+        path = os.path.join(walker.root, *parts)
+        if not os.path.isfile(path):
+            continue  # deleted in the work tree, or a link to a folder
+        walker.files[relative] = SourceFile(Path(path), relative, language)
+    return walker.finish(Path(walker.root))
+
+
+def _under_generated_tree(root: str, parts: list[str], cache: dict[str, bool]) -> bool:
+    for depth in range(1, len(parts)):
+        folder = "/".join(parts[:depth])
+        verdict = cache.get(folder)
+        if verdict is None:
+            absolute = os.path.join(root, *parts[:depth])
+            children = {VIRTUALENV_MARKER} if os.path.exists(
+                os.path.join(absolute, VIRTUALENV_MARKER)) else set()
+            if parts[depth - 1] == OUTPUT_DIR and os.path.exists(
+                    os.path.join(absolute, PACKAGE_MARKER)):
+                children.add(PACKAGE_MARKER)
+            verdict = _is_generated_tree(parts[depth - 1], children)
+            cache[folder] = verdict
+        if verdict:
+            return True
+    return False
 
 
 def find_project_root(path: Path) -> Path:

@@ -27,13 +27,11 @@ from .resolve import ModuleIndex
 
 logger = logging.getLogger(__name__)
 
-NEEDLES = (
-    rb"customerio",
-    rb"customer\.io",
-    rb"cdp-analytics",
-    rb"cioanalytics",
-    rb"\b_cio\b",
-)
+# Lowercase byte strings; a file is parsed in round one when its lowercased
+# bytes contain one. ``_cio`` is confirmed with a word-boundary pattern.
+NEEDLES = (b"customerio", b"customer.io", b"cdp-analytics", b"cioanalytics")
+SNIPPET_NEEDLE = b"_cio"
+SNIPPET_PATTERN = re.compile(rb"(?<![\w$])_cio\b")
 MAX_ROUNDS = 5
 POOL_THRESHOLD = 48  # below this many files, parsing in-process is faster
 JS_IMPORT = re.compile(
@@ -53,11 +51,23 @@ class ProjectScan:
     project: Project | None = None
 
 
-def needle_pattern(extra_names: Iterable[str] = ()) -> re.Pattern[bytes]:
-    parts = list(NEEDLES)
-    for name in extra_names:
-        parts.append(re.escape(name.encode()))
-    return re.compile(b"|".join(parts), re.I)
+class Needles:
+    """The byte test of round one: does this file mention Customer.io at all?
+
+    Lowercasing once and testing fixed substrings is several times faster
+    than a case-insensitive regular expression over the same bytes.
+    """
+
+    def __init__(self, extra_names: Iterable[str] = ()):
+        self.extra = tuple(name.encode() for name in extra_names if name)
+
+    def search(self, data: bytes) -> bool:
+        lowered = data.lower()
+        if any(needle in lowered for needle in NEEDLES):
+            return True
+        if SNIPPET_NEEDLE in data and SNIPPET_PATTERN.search(data):
+            return True
+        return any(name in data for name in self.extra)
 
 
 def parse_one(job: tuple[str, str, str, int]) -> tuple[str, FileFacts | None, str | None]:
@@ -94,7 +104,7 @@ class Engine:
         self.cache = cache
         self.progress = progress
         client_names = list(getattr(settings, "client_names", {}) or {})
-        self.needles = needle_pattern(name.split(".")[-1] for name in client_names)
+        self.needles = Needles(name.split(".")[-1] for name in client_names)
         self._pool: ProcessPoolExecutor | None = None
 
     # Parsing ------------------------------------------------------------------------
