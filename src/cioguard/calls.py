@@ -408,6 +408,15 @@ class Substituter:
                          children=(arg,), scope=arg.scope)
         if param.kind == "rest":
             return None
+        if param.kind == "kwargs":
+            # ``def wrapper(id, **fields)`` called as ``wrapper(x, paid_at=t)``:
+            # the keyword arguments no other parameter takes form the dict.
+            named = {p.name for p in self.function.params}
+            extra = {k: v for k, v in call.kwargs.items() if k not in named}
+            if not extra or call.splats:
+                return None
+            return Value("object", call.span, call.text, children=tuple(extra.values()),
+                         keys=tuple(extra), scope=call.scope)
         arg = argument_for(call, param, self.offset)
         if arg is None:
             return param.default
