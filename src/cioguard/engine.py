@@ -38,7 +38,13 @@ JS_IMPORT = re.compile(
     rb"""(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"\n]{1,200})['"]""",
     re.M,
 )
-PY_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t\\\n]+)", re.M)
+# The names of ``from x import a, b`` end at the line end, unless they sit in
+# parentheses or the line ends with a backslash.
+PY_FROM_IMPORT = re.compile(
+    rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+"
+    rb"(\([^)]*\)|[\w, \t]*(?:\\\r?\n[\w, \t]*)*)",
+    re.M,
+)
 PY_IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.M)
 
 
