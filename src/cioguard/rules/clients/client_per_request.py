@@ -196,6 +196,8 @@ def _owner(file: FileFacts, function: Function) -> Function:
         seen += 1
         if function.passed_to < 0 or function.kind not in ("arrow", "lambda", "function"):
             return function
+        if function.handler is not None:
+            return function  # an inline handler: ``app.post(path, async (req, res) => ...)``
         function = file.functions[function.parent]
     return function
 
