@@ -352,7 +352,8 @@ class Resolver:
                 scope = function.parent
                 continue
             assigns = function.assigns.get(name)
-            if assigns:
+            # Only ``x.k = v`` here sets a property: x itself is bound further on.
+            if assigns and any(a.key is None for a in assigns):
                 return self._resolve_assigns(assigns, value, file, depth)
             for param in function.params:
                 if param.name == name:
