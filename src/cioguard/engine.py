@@ -29,7 +29,10 @@ logger = logging.getLogger(__name__)
 
 # Lowercase byte strings; a file is parsed in round one when its lowercased
 # bytes contain one. ``_cio`` is confirmed with a word-boundary pattern.
-NEEDLES = (b"customerio", b"customer.io", b"cdp-analytics", b"cioanalytics")
+# The signature headers and failure metrics find reporting-webhook receivers
+# that never call Customer.io back (CIO008 and CIO015 need them).
+NEEDLES = (b"customerio", b"customer.io", b"cdp-analytics", b"cioanalytics",
+           b"x-cio-", b"x_cio_", b"bounced", b"spammed")
 SNIPPET_NEEDLE = b"_cio"
 SNIPPET_PATTERN = re.compile(rb"(?<![\w$])_cio\b")
 MAX_ROUNDS = 5
