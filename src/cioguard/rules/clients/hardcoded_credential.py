@@ -32,6 +32,9 @@ CONSTRUCTOR_SLOTS = {
 OPTION_KEYS = {"writeKey": "pipelines", "siteId": "site", "apiKey": "track", "appApiKey": "app",
                "write_key": "pipelines", "site_id": "site", "api_key": "track"}
 SEPARATOR = re.compile(r"^(basic|bearer)?\s*:?$", re.I)
+# Calls that encode credentials for a header without changing whose they are.
+ENCODING_CALLS = {"from", "toString", "btoa", "b64encode", "encode", "decode", "format", "join",
+                  "HTTPBasicAuth", "BasicAuth"}
 
 
 def redact(secret: str) -> str:
@@ -152,16 +155,30 @@ class HardcodedCredential(Rule):
 
     def _auth_literals(self, value: Value, project: Project) -> list[Value]:
         found = []
-        nodes = [value]
-        for resolved in project.values_of(value):
-            if resolved is not value:
-                nodes.append(resolved)
-        for node in nodes:
-            for inner in node.walk():
-                if inner.kind == "str" and inner.span is not None and not SEPARATOR.match(
-                    inner.value.strip()
-                ):
-                    found.append(inner)
+        # Variables inside the header are followed too: ``Basic ${auth}`` where
+        # ``auth`` encodes a literal, or ``auth=(SITE_ID, KEY)``. Arguments of
+        # other calls (``required('CIO_SITE_ID')``) name keys, they are not keys.
+        pending = [value]
+        visited = 0
+        while pending and visited < 16:
+            visited += 1
+            node = pending.pop(0)
+            for resolved in project.values_of(node):
+                if resolved is not node:
+                    pending.append(resolved)
+            stack = [node]
+            while stack:
+                inner = stack.pop()
+                if inner.kind == "str":
+                    if inner.span is not None and not SEPARATOR.match(inner.value.strip()):
+                        found.append(inner)
+                    continue
+                if inner.kind == "name" and inner is not node:
+                    pending.append(inner)
+                    continue
+                if inner.kind in ("call", "new") and inner.method not in ENCODING_CALLS:
+                    continue
+                stack.extend(inner.children)
         return found
 
     def _module_write_keys(self, project: Project):
