@@ -1130,6 +1130,8 @@ class JsExtractor:
             self._response_status(value, node, function, ctx)
         if callee is not None and callee.kind == "member" and method in HTTP_METHODS:
             self._route_registration(node, value, ctx)
+        elif callee is not None and callee.kind == "member" and method == "route":
+            self._route_object(node, value)
         if callee is not None and callee.dotted in ("Response.json", "NextResponse.json"):
             self._response_status(value, node, function, ctx)
 
@@ -1141,29 +1143,57 @@ class JsExtractor:
 
     def _route_registration(self, node: Node, value: Value, ctx: _Context) -> None:
         args = value.args
-        if len(args) < 2:
-            return
-        path = args[0]
-        path_text = path.value if path.kind == "str" else (
-            path.children[0].value if path.kind == "template" and path.children
-            and path.children[0].kind == "str" else None
-        )
+        receiver = value.callee.obj if value.callee is not None else None
+        if receiver is not None and receiver.kind == "call" and receiver.method == "route":
+            # router.route('/path').post(handler)
+            path_text = _route_path(receiver.args[0]) if receiver.args else None
+            handlers = args
+        else:
+            path_text = _route_path(args[0]) if len(args) >= 2 else None
+            handlers = args[1:]
         if not isinstance(path_text, str) or not path_text.startswith("/"):
             return
-        receiver = value.callee.obj if value.callee is not None else None
         if receiver is not None and receiver.kind == "name" and receiver.value in (
             "Map", "map", "cache", "headers", "params", "searchParams", "url"
         ):
             return
         method = value.method or ""
         span = self.span(node)
-        for arg in args[1:]:
+        for arg in handlers:
             handler = Handler("express", span, route=path_text, method=method.upper())
             if arg.kind == "func":
                 fn = self.facts.functions[arg.value]
                 fn.handler = fn.handler or handler
             elif arg.kind == "name":
                 self.pending_handlers.append((arg.value, handler))
+            elif arg.kind == "call":
+                # asyncHandler(async (req, res) => ...) and similar error wrappers
+                for inner in arg.args:
+                    if inner.kind == "func":
+                        fn = self.facts.functions[inner.value]
+                        fn.handler = fn.handler or handler
+                    elif inner.kind == "name":
+                        self.pending_handlers.append((inner.value, handler))
+
+    def _route_object(self, node: Node, value: Value) -> None:
+        """Fastify and hapi: ``server.route({ method, url or path, handler })``."""
+        config = value.args[0] if value.args else None
+        if config is None or config.kind != "object":
+            return
+        path_text = _route_path(config.get("url") or config.get("path"))
+        if not isinstance(path_text, str) or not path_text.startswith("/"):
+            return
+        options = config.get("options") or config.get("config")
+        target = config.get("handler") or (options.get("handler") if options is not None
+                                           and options.kind == "object" else None)
+        method = config.get("method")
+        method_text = method.value.upper() if method is not None and method.kind == "str" else ""
+        handler = Handler("fastify", self.span(node), route=path_text, method=method_text)
+        if target is not None and target.kind == "func":
+            fn = self.facts.functions[target.value]
+            fn.handler = fn.handler or handler
+        elif target is not None and target.kind == "name":
+            self.pending_handlers.append((target.value, handler))
 
     def _resolve_pending_handlers(self) -> None:
         by_name: dict[str, list[Function]] = {}
@@ -1271,6 +1301,17 @@ class _Context:
 
     def with_default(self) -> _Context:
         return self._copy(in_default=True)
+
+
+def _route_path(path: Value | None) -> str | None:
+    """The literal path of a route, or the literal start of a template path."""
+    if path is None:
+        return None
+    if path.kind == "str":
+        return path.value
+    if path.kind == "template" and path.children and path.children[0].kind == "str":
+        return path.children[0].value
+    return None
 
 
 def extract(source: bytes, path: str, language: str) -> FileFacts:
