@@ -1,0 +1,283 @@
+"""Flows, signup evidence and person keys shared by the identify rules.
+
+A flow is one function body together with the wrappers it calls: the
+Customer.io calls made directly in the body and the derived calls at the
+body's call sites of wrappers. Callbacks (``items.map(fn)``, ``step.run(...,
+fn)``) belong to the function they are written in, except request handlers
+and callbacks passed at module scope, which are flows of their own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...calls import CioCall
+from ...model import Call, FileFacts, Value
+from ...project import Project
+from ...values import constant_strings, unwrap_identity
+
+# Calls that create a user whatever they are called on.
+USER_CREATE_METHODS = {
+    "create_user",
+    "createUser",
+    "signUp",
+    "sign_up",
+    "signup",
+    "register_user",
+    "registerUser",
+}
+# Calls that create a user when the receiver is user-like or the arguments are
+# user data.
+CREATE_METHODS = {"create", "insert", "insert_one", "insertOne", "register", "create!"}
+USER_WORDS = {
+    "user",
+    "users",
+    "account",
+    "accounts",
+    "member",
+    "members",
+    "customer",
+    "customers",
+    "person",
+    "people",
+    "profile",
+    "profiles",
+    "subscriber",
+    "subscribers",
+}
+# Billing providers call their records "customers", so creating one does not
+# create a user.
+BILLING_ROOTS = {
+    "stripe",
+    "paddle",
+    "braintree",
+    "chargebee",
+    "recurly",
+    "lemonsqueezy",
+}
+USER_DATA_KEYS = {
+    "email",
+    "password",
+    "password_hash",
+    "passwordHash",
+    "hashed_password",
+    "username",
+}
+SIGNUP_EVENT_WORDS = (
+    "signedup",
+    "signup",
+    "registered",
+    "accountcreated",
+    "usercreated",
+)
+MAX_HELPER_DEPTH = 2
+
+
+def flow_index(file: FileFacts, index: int) -> int:
+    """Return the function whose body is the flow that function ``index`` runs in."""
+    seen = 0
+    while index > 0 and seen < 64:
+        seen += 1
+        function = file.functions[index]
+        if function.handler is not None or function.parent <= 0:
+            return index
+        if function.passed_to < 0 or function.kind not in (
+            "arrow",
+            "lambda",
+            "function",
+        ):
+            return index
+        index = function.parent
+    return index
+
+
+def flow_key(call: CioCall) -> tuple[str, int]:
+    return (call.file.path, flow_index(call.file, call.call.function))
+
+
+def order_key(call: CioCall) -> tuple:
+    """Return the position in a flow: the call site, then inside each wrapper."""
+    key = []
+    for node in call.chain():
+        key.append((node.call.span.line, node.call.span.col))
+    return (*key, call.item)
+
+
+def group_by_flow(calls: list[CioCall]) -> dict[tuple[str, int], list[CioCall]]:
+    flows: dict[tuple[str, int], list[CioCall]] = {}
+    for call in calls:
+        flows.setdefault(flow_key(call), []).append(call)
+    for members in flows.values():
+        members.sort(key=order_key)
+    return flows
+
+
+# Person ids -------------------------------------------------------------------
+
+
+def person_value(call: CioCall) -> Value | None:
+    """Return the expression that names the person: the id or the v2 identifiers."""
+    value = call.slots.get("person_id")
+    if value is not None and value.kind == "object":
+        return value.get("id")  # Node ``identify({id, ...})``
+    if value is None:
+        identifiers = call.slots.get("identifiers")
+        if identifiers is not None and identifiers.kind == "object":
+            value = (
+                identifiers.get("id")
+                or identifiers.get("cio_id")
+                or identifiers.get("email")
+            )
+    if value is None and call.op == "identify":
+        attributes = call.slots.get("attributes")
+        if attributes is not None and attributes.kind == "object":
+            value = attributes.get("id")  # the browser snippet: ``_cio.identify({id})``
+    return value
+
+
+def person_key(call: CioCall, project: Project) -> str | None:
+    """Return the person id as normalised text: `String(user.id)` gives `user.id`."""
+    value = person_value(call)
+    if value is None:
+        return None
+    return expression_key(value, project)
+
+
+def expression_key(value: Value, project: Project, depth: int = 0) -> str:
+    value = unwrap_identity(value)
+    if value.kind == "template":
+        varying = [part for part in value.children if part.kind != "str"]
+        if len(varying) == 1 and len(value.children) == 1:
+            value = unwrap_identity(varying[0])
+    if value.kind == "name" and depth < 4:
+        resolved = [v for v in project.values_of(value) if v is not value]
+        if len(resolved) == 1 and resolved[0].kind in (
+            "name",
+            "member",
+            "index",
+            "call",
+            "template",
+        ):
+            return expression_key(resolved[0], project, depth + 1)
+    text = re.sub(r"\s+", "", value.text).replace("'", '"').replace("?.", ".")
+    return text.rstrip("!")
+
+
+# Signup evidence -----------------------------------------------------------------
+
+
+class SignupEvidence:
+    """Finds what makes a flow signup-like, with a cache per flow."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._creation: dict[tuple[str, int], str | None] = {}
+
+    def reason(self, flow: tuple[str, int], calls: list[CioCall]) -> str | None:
+        """Return why the flow creates a user (a short phrase), or None."""
+        created = self.creation(flow)
+        if created is not None:
+            return f"calls `{created}`"
+        for call in calls:
+            if call.op == "track" and signup_event(call, self.project):
+                return f"tracks `{call.slots['event_name'].text}`"
+        return None
+
+    def creation(self, flow: tuple[str, int]) -> str | None:
+        if flow not in self._creation:
+            self._creation[flow] = None  # a recursive helper finds this and stops
+            path, index = flow
+            file = self.project.files[path]
+            self._creation[flow] = self._creation_in(file, index, 0)
+        return self._creation[flow]
+
+    def _creation_in(self, file: FileFacts, index: int, depth: int) -> str | None:
+        for call in file.calls:
+            if flow_index(file, call.function) != index:
+                continue
+            if creates_user(call.value, self.project):
+                return _callee_text(call)
+            if depth >= MAX_HELPER_DEPTH:
+                continue
+            for target_file, target in self.project.graph.targets(file, call):
+                found = self._creation_in(target_file, target.index, depth + 1)
+                if found is not None:
+                    return _callee_text(call)
+        return None
+
+
+def creates_user(value: Value, project: Project) -> bool:
+    """Return True for a call that creates a user: ``users.insert``, ``signUp``, ..."""
+    callee = value.callee
+    if value.kind != "call" or callee is None:
+        return False
+    method = callee.value if callee.kind in ("member", "name") else None
+    if method in USER_CREATE_METHODS:
+        return True
+    if method not in CREATE_METHODS:
+        return False
+    receiver = _receiver_words(callee.obj) if callee.kind == "member" else []
+    if receiver and receiver[0] in BILLING_ROOTS:
+        return False
+    if USER_WORDS & set(receiver):
+        return True
+    return _has_user_data(value, project)
+
+
+def _receiver_words(value: Value | None) -> list[str]:
+    """Split a receiver chain into lowercase words: ``db.userRepo`` -> db user repo."""
+    names = []
+    seen = 0
+    while value is not None and seen < 12:
+        seen += 1
+        if value.kind in ("name", "member"):
+            names.append(value.value)
+            value = value.obj if value.kind == "member" else None
+        elif value.kind == "call" and value.callee is not None:
+            value = value.callee
+        elif value.kind in ("index", "await"):
+            value = value.children[0]
+        else:
+            break
+    words = []
+    for name in reversed(names):
+        for part in re.split(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])", str(name)):
+            if part:
+                words.append(part.lower())
+    return words
+
+
+def _has_user_data(value: Value, project: Project) -> bool:
+    keys = set(value.kwargs)
+    for argument in value.args[:1]:
+        for resolved in [argument, *project.values_of(argument)]:
+            if resolved.kind == "object":
+                keys.update(key for key in resolved.keys if key)
+                nested = resolved.get("data")  # Prisma: ``create({data: {...}})``
+                if nested is not None and nested.kind == "object":
+                    keys.update(key for key in nested.keys if key)
+    return bool(keys & USER_DATA_KEYS)
+
+
+def signup_event(call: CioCall, project: Project) -> bool:
+    """Return True when the tracked event name says the person just signed up."""
+    names = constant_strings(call.slots.get("event_name"), project.resolver) or []
+    for name in names:
+        squashed = re.sub(r"[^a-z]", "", name.lower())
+        if any(word in squashed for word in SIGNUP_EVENT_WORDS):
+            return True
+    return False
+
+
+def _callee_text(call: Call) -> str:
+    callee = call.value.callee
+    text = callee.text if callee is not None else call.value.text
+    return re.sub(r"\s+", "", text)[:60]
+
+
+def call_label(call: CioCall) -> str:
+    """Name the call as written at the call site: `track()`, or a wrapper's own name."""
+    if call.raw is not None and call.is_direct:
+        return f"{call.raw.method} {call.raw.path}"
+    method = call.call.value.method
+    return f"{method}()" if method else f"{call.method}()"
