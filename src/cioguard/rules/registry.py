@@ -12,18 +12,24 @@ from .events.dynamic_event_name import DynamicEventName
 from .events.inconsistent_event_name import InconsistentEventName
 from .events.pii_in_event_name import PiiInEventName
 from .identity.email_as_id import EmailAsId
+from .identity.event_id_reuse import EventIdReuse
+from .identity.missing_email_attribute import MissingEmailAttribute
+from .identity.track_before_identify import TrackBeforeIdentify
 from .timestamps.millisecond_timestamp import MillisecondTimestamp
 from .timestamps.pipelines_timestamp_unit import PipelinesTimestampUnit
 
 RULES: list[type[Rule]] = [
     MillisecondTimestamp,
+    TrackBeforeIdentify,
     EmailAsId,
+    MissingEmailAttribute,
     DynamicEventName,
     ClientPerRequest,
     InconsistentEventName,
     PiiInEventName,
     HardcodedCredential,
     PipelinesTimestampUnit,
+    EventIdReuse,
 ]
 
 
