@@ -8,6 +8,7 @@ from __future__ import annotations
 from .base import Rule
 from .clients.client_per_request import ClientPerRequest
 from .clients.hardcoded_credential import HardcodedCredential
+from .clients.wrong_api_key import WrongApiKey
 from .events.dynamic_event_name import DynamicEventName
 from .events.inconsistent_event_name import InconsistentEventName
 from .events.pii_in_event_name import PiiInEventName
@@ -19,6 +20,7 @@ from .timestamps.millisecond_timestamp import MillisecondTimestamp
 from .timestamps.pipelines_timestamp_unit import PipelinesTimestampUnit
 
 RULES: list[type[Rule]] = [
+    WrongApiKey,
     MillisecondTimestamp,
     TrackBeforeIdentify,
     EmailAsId,
