@@ -8,6 +8,7 @@ from __future__ import annotations
 from .base import Rule
 from .clients.client_per_request import ClientPerRequest
 from .clients.hardcoded_credential import HardcodedCredential
+from .clients.region_mismatch import RegionMismatch
 from .clients.wrong_api_key import WrongApiKey
 from .events.dynamic_event_name import DynamicEventName
 from .events.inconsistent_event_name import InconsistentEventName
@@ -30,6 +31,7 @@ RULES: list[type[Rule]] = [
     InconsistentEventName,
     PiiInEventName,
     HardcodedCredential,
+    RegionMismatch,
     PipelinesTimestampUnit,
     EventIdReuse,
 ]
