@@ -9,6 +9,7 @@ from .base import Rule
 from .clients.client_per_request import ClientPerRequest
 from .clients.hardcoded_credential import HardcodedCredential
 from .clients.region_mismatch import RegionMismatch
+from .clients.sdk_call_shape import SdkCallShape
 from .clients.wrong_api_key import WrongApiKey
 from .events.dynamic_event_name import DynamicEventName
 from .events.inconsistent_event_name import InconsistentEventName
@@ -34,6 +35,7 @@ RULES: list[type[Rule]] = [
     RegionMismatch,
     PipelinesTimestampUnit,
     EventIdReuse,
+    SdkCallShape,
 ]
 
 

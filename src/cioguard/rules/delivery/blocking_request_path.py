@@ -1,0 +1,121 @@
+"""CIO007 blocking-request-path."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ...calls import CioCall
+from ...model import Finding, Function
+from ...project import Project
+from ..base import Rule
+from .flow import (
+    QUEUEING_KINDS,
+    callee_text,
+    chain_waits,
+    handler_label,
+    is_server_call,
+    is_serverless,
+    request_handler,
+    waits_for,
+)
+
+
+class BlockingRequestPath(Rule):
+    """Finds request handlers that wait for Customer.io before they respond.
+
+    ## What it does
+    Flags a Customer.io call that a request handler waits for: an awaited
+    call in JavaScript or TypeScript (also through `Promise.all` and
+    returned promise chains), and any SDK call in Python, whose SDK blocks.
+    Handlers are Express and Router routes, Fastify, Koa, Hono, NestJS
+    controllers, Next.js API routes, route handlers and server actions,
+    Flask, FastAPI, Django and Django REST framework views, and functions
+    with a decorator listed in `handler-decorators`. A call to a project
+    function that waits for Customer.io counts too, and the finding points
+    at the handler's call to that function. Calls handed to a queue, a
+    thread, FastAPI `BackgroundTasks`, Celery, `setImmediate`, `waitUntil`
+    or Next.js `after()` are left alone, as are un-awaited calls and
+    Pipelines SDK calls, which only queue the event.
+
+    ## Why it matters
+    Each call is an HTTPS round trip to Customer.io, and a slow or failing
+    Customer.io response becomes a slow or failing page. Python SDK calls
+    also hold a worker thread (or the event loop in an `async def` view)
+    for the whole request, and their retries stretch that to seconds.
+
+    ## Example
+    ```js
+    router.post('/signup', async (req, res) => {
+      const user = await users.create(req.body);
+      await cio.identify(user.id, { email: user.email });
+      res.status(201).json({ id: user.id });
+    });
+    ```
+    ```python
+    @bp.post("/signup")
+    def signup():
+        user = create_user(request.form)
+        cio.identify(id=user.id, email=user.email)
+        return jsonify(id=user.id), 201
+    ```
+
+    ## Use instead
+    ```js
+    cio.identify(user.id, { email: user.email })
+      .catch((err) => log.warn({ err }, 'identify failed'));  // or a job queue
+    // Serverless: waitUntil(cio.identify(...)) or after(() => cio.identify(...))
+    ```
+    ```python
+    sync_customer.delay(user.id)  # Celery, RQ, or FastAPI BackgroundTasks
+    ```
+
+    ## Known problems
+    A promise stored in a variable and awaited later is not followed, and
+    handlers registered in another file than the route are found only when
+    the route names them directly.
+    """
+
+    code = "CIO007"
+    name = "blocking-request-path"
+    severity = "warning"
+    summary = "Customer.io call awaited or blocking inside an HTTP request handler"
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        reported: set[tuple[str, int, int]] = set()
+        for call in project.calls():
+            if call.span.key in reported:
+                continue
+            handler = self._waiting_handler(project, call)
+            if handler is None:
+                continue
+            reported.add(call.span.key)
+            yield self._finding(call, handler)
+
+    @staticmethod
+    def _waiting_handler(project: Project, call: CioCall) -> Function | None:
+        if call.kind in QUEUEING_KINDS or not is_server_call(call):
+            return None
+        handler = request_handler(project, call.file, call.call.function)
+        if handler is None:
+            return None
+        if not waits_for(call.file, call.call, handler.index) or not chain_waits(call):
+            return None
+        return handler
+
+    def _finding(self, call: CioCall, handler: Function) -> Finding:
+        where = handler_label(handler)
+        site = callee_text(call.call)
+        if call.is_direct:
+            verb = "blocks" if call.language == "python" else "is awaited in"
+            message = f"`{site}()` {verb} request handler {where}"
+        else:
+            message = f"`{site}()` waits for Customer.io in request handler {where}"
+        if is_serverless(handler):
+            hint = ("Move the call off the request path with `waitUntil()` or `after()`, "
+                    "because an un-awaited call can be dropped when the response is sent")
+        elif call.language == "python":
+            hint = "Move the call to a background task (Celery, RQ or FastAPI BackgroundTasks)"
+        else:
+            hint = "Move the call off the request path, to a job queue or a caught fire-and-forget"
+        confidence = "high" if call.is_direct else "medium"
+        return self.report(call.span, message, hint, confidence=confidence)
