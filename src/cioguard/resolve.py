@@ -129,6 +129,12 @@ class ModuleIndex:
         for path in self.paths:
             if path.endswith(".py") and path.startswith("src/"):
                 roots.add("src")
+            # The folder above a top-level package is on sys.path when the
+            # package runs, as ``backend/`` is for ``backend/shop/__init__.py``.
+            if path.endswith("/__init__.py"):
+                parent = posixpath.dirname(posixpath.dirname(path))
+                if parent and posixpath.join(parent, "__init__.py") not in self.paths:
+                    roots.add(parent)
         return sorted(roots)
 
     def resolve(self, from_path: str, source: str, language: str) -> str | None:
