@@ -11,6 +11,9 @@ from .clients.hardcoded_credential import HardcodedCredential
 from .clients.region_mismatch import RegionMismatch
 from .clients.sdk_call_shape import SdkCallShape
 from .clients.wrong_api_key import WrongApiKey
+from .delivery.blocking_request_path import BlockingRequestPath
+from .delivery.no_rate_limit import NoRateLimit
+from .delivery.unhandled_rejection import UnhandledRejection
 from .events.dynamic_event_name import DynamicEventName
 from .events.inconsistent_event_name import InconsistentEventName
 from .events.pii_in_event_name import PiiInEventName
@@ -28,10 +31,13 @@ RULES: list[type[Rule]] = [
     EmailAsId,
     MissingEmailAttribute,
     DynamicEventName,
+    BlockingRequestPath,
     ClientPerRequest,
     InconsistentEventName,
+    NoRateLimit,
     PiiInEventName,
     HardcodedCredential,
+    UnhandledRejection,
     RegionMismatch,
     PipelinesTimestampUnit,
     EventIdReuse,
