@@ -23,6 +23,7 @@ from .identity.missing_email_attribute import MissingEmailAttribute
 from .identity.track_before_identify import TrackBeforeIdentify
 from .timestamps.millisecond_timestamp import MillisecondTimestamp
 from .timestamps.pipelines_timestamp_unit import PipelinesTimestampUnit
+from .webhooks.unverified_webhook import UnverifiedWebhook
 
 RULES: list[type[Rule]] = [
     WrongApiKey,
@@ -40,6 +41,7 @@ RULES: list[type[Rule]] = [
     UnhandledRejection,
     RegionMismatch,
     PipelinesTimestampUnit,
+    UnverifiedWebhook,
     EventIdReuse,
     SdkCallShape,
 ]
