@@ -23,6 +23,7 @@ from .identity.missing_email_attribute import MissingEmailAttribute
 from .identity.track_before_identify import TrackBeforeIdentify
 from .timestamps.millisecond_timestamp import MillisecondTimestamp
 from .timestamps.pipelines_timestamp_unit import PipelinesTimestampUnit
+from .webhooks.no_bounce_handling import NoBounceHandling
 from .webhooks.suppress_deletes_profile import SuppressDeletesProfile
 from .webhooks.unverified_webhook import UnverifiedWebhook
 
@@ -42,6 +43,7 @@ RULES: list[type[Rule]] = [
     UnhandledRejection,
     RegionMismatch,
     PipelinesTimestampUnit,
+    NoBounceHandling,
     UnverifiedWebhook,
     SuppressDeletesProfile,
     EventIdReuse,
