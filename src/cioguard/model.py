@@ -311,6 +311,9 @@ class FileFacts:
     env_names: set[str] = field(default_factory=set)
     comments: list[tuple[int, str]] = field(default_factory=list)
     directives: set[str] = field(default_factory=set)  # "use server", ...
+    # Route handlers this file names by a reference it cannot resolve itself
+    # (an imported function, ``controller.signup``); the project links them.
+    handler_refs: list[tuple[Value, Handler]] = field(default_factory=list)
     has_errors: bool = False
     line_count: int = 0
 

@@ -28,9 +28,18 @@ class Project:
         self.display_prefix = display_prefix
         client_names = dict(getattr(settings, "client_names", {}) or {})
         self.resolver = Resolver(root, self.files, all_paths or set(self.files), client_names)
+        self._link_route_handlers()
         self.manifests = Manifests(root)
         self._linked = False
         self._line_cache: dict[str, list[str]] = {}
+
+    def _link_route_handlers(self) -> None:
+        """Mark the functions that routes in other files name as request handlers."""
+        for file in self.files.values():
+            for reference, handler in file.handler_refs:
+                for ref in self.resolver.resolve(reference):
+                    if ref.kind == "func" and ref.target.handler is None:
+                        ref.target.handler = handler
 
     def link(self) -> None:
         if self._linked:

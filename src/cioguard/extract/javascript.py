@@ -76,7 +76,7 @@ class JsExtractor:
         self.facts = FileFacts(path=path, language=language)
         self.function_by_node: dict[int, int] = {}
         self.call_by_node: dict[int, int] = {}
-        self.pending_handlers: list[tuple[str, Handler]] = []
+        self.pending_handlers: list[tuple[Value, Handler]] = []
         self.is_test = is_test_path(path)
 
     # Entry point -------------------------------------------------------
@@ -1164,16 +1164,24 @@ class JsExtractor:
             if arg.kind == "func":
                 fn = self.facts.functions[arg.value]
                 fn.handler = fn.handler or handler
-            elif arg.kind == "name":
-                self.pending_handlers.append((arg.value, handler))
             elif arg.kind == "call":
                 # asyncHandler(async (req, res) => ...) and similar error wrappers
                 for inner in arg.args:
-                    if inner.kind == "func":
-                        fn = self.facts.functions[inner.value]
-                        fn.handler = fn.handler or handler
-                    elif inner.kind == "name":
-                        self.pending_handlers.append((inner.value, handler))
+                    self._handler_argument(inner, handler)
+                if arg.method == "bind" and arg.callee is not None and arg.callee.obj is not None:
+                    self._handler_argument(arg.callee.obj, handler)  # ctrl.signup.bind(ctrl)
+            else:
+                self._handler_argument(arg, handler)
+
+    def _handler_argument(self, arg: Value, handler: Handler) -> None:
+        """Mark a route's handler argument: a function, or a name or member to link later."""
+        if arg.kind == "func":
+            fn = self.facts.functions[arg.value]
+            fn.handler = fn.handler or handler
+        elif arg.kind == "name":
+            self.pending_handlers.append((arg, handler))
+        elif arg.kind == "member":
+            self.facts.handler_refs.append((arg, handler))
 
     def _route_object(self, node: Node, value: Value) -> None:
         """Fastify and hapi: ``server.route({ method, url or path, handler })``."""
@@ -1189,25 +1197,28 @@ class JsExtractor:
         method = config.get("method")
         method_text = method.value.upper() if method is not None and method.kind == "str" else ""
         handler = Handler("fastify", self.span(node), route=path_text, method=method_text)
-        if target is not None and target.kind == "func":
-            fn = self.facts.functions[target.value]
-            fn.handler = fn.handler or handler
-        elif target is not None and target.kind == "name":
-            self.pending_handlers.append((target.value, handler))
+        if target is not None:
+            self._handler_argument(target, handler)
 
     def _resolve_pending_handlers(self) -> None:
         by_name: dict[str, list[Function]] = {}
         for function in self.facts.functions:
             if function.name:
                 by_name.setdefault(function.name, []).append(function)
-        for name, handler in self.pending_handlers:
+        for reference, handler in self.pending_handlers:
+            name = reference.value
+            found = False
             for function in by_name.get(name, []):
+                found = True
                 if function.kind != "method" and function.handler is None:
                     function.handler = handler
             for assigns in self.facts.module.assigns.get(name, []):
                 if assigns.value.kind == "func":
+                    found = True
                     fn = self.facts.functions[assigns.value.value]
                     fn.handler = fn.handler or handler
+            if not found:
+                self.facts.handler_refs.append((reference, handler))
 
     def _mark_file_handlers(self) -> None:
         """Handlers known by where the file lives or what it exports."""
@@ -1304,7 +1315,7 @@ class _Context:
 
 
 def _route_path(path: Value | None) -> str | None:
-    """The literal path of a route, or the literal start of a template path."""
+    """Return the literal path of a route, or the literal start of a template path."""
     if path is None:
         return None
     if path.kind == "str":
