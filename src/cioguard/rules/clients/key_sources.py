@@ -5,17 +5,18 @@ the name it is read from. ``trace_key`` follows a value through variables,
 object properties, config modules and helper functions to the
 environment-variable name or config key at its end, and classifies the
 deepest name that names a kind. A property called ``apiKey`` that reads
-``required('CIO_SITE_ID')`` holds the Site ID.
+``required('CIO_SITE_ID')`` contains the Site ID.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ...model import Value
+from ...model import FileFacts, Function, Param, Value
 from ...project import Project
+from ...resolve import Ref, argument_for
 from ...values import unwrap_identity
 
 SITE, TRACK, APP, WEBHOOK, PIPELINES, GENERIC = (
@@ -47,6 +48,8 @@ WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 # os.getenv("X"), env.str("X"), config.get("customerio.siteId").
 READER = re.compile(r"(?i)env|config|setting|secret|required|fetch|^get$|^str$|param")
 MAX_DEPTH = 10
+CONSTRUCTORS = ("__init__", "constructor")
+MAX_SITES = 20  # call sites read per parameter; more only repeat the same evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,10 +207,12 @@ def _chains(value: Value, project: Project, depth: int, seen: set[int],
         return []
     own: Link = (value.value, value, _is_setting(value))
     deeper: list[list[Link]] = []
-    for resolved in project.values_of(value):
-        if resolved is value or resolved.span == value.span:
-            continue
-        deeper.extend(_chains(resolved, project, depth + 1, seen, split))
+    for ref in project.resolver.resolve(value):
+        if ref.kind == "value" and ref.target is not value and ref.target.span != value.span:
+            deeper.extend(_chains(ref.target, project, depth + 1, seen, split))
+        elif ref.kind == "param":
+            for argument in _arguments(ref, value, project):
+                deeper.extend(_chains(argument, project, depth + 1, seen, split))
     if not deeper:
         return [[own]]
     return [[own, *chain] for chain in deeper]
@@ -232,6 +237,47 @@ def _call_chains(value: Value, project: Project, depth: int, seen: set[int],
     return out
 
 
+def _arguments(ref: Ref, use: Value, project: Project) -> list[Value]:
+    """Collect the arguments callers pass for a parameter, so a factory is judged by them."""
+    function, param = ref.function, ref.target
+    if function is None or ref.file is None or not isinstance(param, Param):
+        return []
+    out = []
+    has_self = bool(function.params) and function.params[0].name in ("self", "cls")
+    for call in _call_sites(ref.file, function, project)[:MAX_SITES]:
+        method_call = call.callee is not None and call.callee.kind == "member"
+        constructed = function.name in CONSTRUCTORS
+        offset = 1 if has_self and (method_call or constructed) else 0
+        if param.kind == "pattern":
+            argument = argument_for(call, replace(param, kind="positional"), offset)
+            if argument is not None and argument.kind == "object":
+                argument = argument.get(use.value)
+            else:
+                argument = None
+        else:
+            argument = argument_for(call, param, offset)
+        if argument is not None:
+            out.append(argument)
+    return out
+
+
+def _call_sites(file: FileFacts, function: Function, project: Project) -> list[Value]:
+    """Find the calls of a function, or ``new C(...)`` and ``C(...)`` for a constructor."""
+    if function.name not in CONSTRUCTORS or not function.class_name:
+        return [site.value for _, site in project.graph.sites_of(file, function)]
+    sites = []
+    for other in project.files.values():
+        for call in other.calls:
+            callee = call.value.callee
+            if callee is None or callee.last_name != function.class_name:
+                continue
+            refs = project.resolver.resolve(callee)
+            if any(ref.kind == "class" and ref.target.name == function.class_name
+                   for ref in refs):
+                sites.append(call.value)
+    return sites
+
+
 def _unwrap(value: Value) -> Value:
     seen = 0
     while seen < 8:
@@ -250,7 +296,7 @@ def _unwrap(value: Value) -> Value:
 
 
 def _is_setting(value: Value) -> bool:
-    """Whether a member reads a name set outside the code, such as ``process.env.X``."""
+    """Check whether a member reads a name set outside the code, like ``process.env.X``."""
     if value.kind != "member":
         return False
     if _env_like(value.value):

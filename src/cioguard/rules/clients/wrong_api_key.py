@@ -36,23 +36,26 @@ class WrongApiKey(Rule):
     """Finds Customer.io clients and requests given the wrong kind of credential.
 
     ## What it does
-    Judges each credential by the name it comes from, following variables,
-    object properties and config modules to the environment variable or
-    config key at the end (a property `apiKey` that reads
-    `required('CIO_SITE_ID')` is the Site ID). Flags an App API client
-    built with the Site ID, Track API key or webhook signing key; a Track
-    client given the App API key; a Track client whose arguments are swapped
-    (API key first, Site ID second); a raw App API request with HTTP Basic
-    auth or a raw Track API request with a Bearer token; and the App API key
-    used as the HMAC key that verifies `X-CIO-Signature`. A generic name such
-    as `CUSTOMERIO_API_KEY` counts as the Track key when the project also
-    names a separate App key, and as the App key in the reverse case.
+    Judges each credential by the environment variable or config key it
+    comes from, through variables, properties and config modules. It flags:
+
+    - an App API client built with the Site ID, Track API key or webhook
+      signing key;
+    - a Track client given the App API key, or with swapped arguments (API
+      key first, Site ID second);
+    - a raw App API request with HTTP Basic auth, or a raw Track API request
+      with a Bearer token;
+    - the App API key used as the HMAC key that verifies `X-CIO-Signature`.
+
+    A generic name such as `CUSTOMERIO_API_KEY` counts as the Track key when
+    the project also names a separate App key, and as the App key in the
+    reverse case.
 
     ## Why it matters
-    Customer.io has three credentials with no prefix to tell them apart: the
-    Track API takes HTTP Basic with the Site ID and Track API key, the App
-    API takes the App API key as a Bearer token, and reporting webhooks are
-    signed with their own signing key. A wrong key gets 401 with no hint of
+    Customer.io keys carry no prefix that tells them apart. The Track API
+    takes HTTP Basic with the Site ID and Track API key, the App API takes
+    the App API key as a Bearer token, and reporting webhooks are signed
+    with their own signing key. A wrong key gets 401 with no hint of
     the mix-up, so every call through that client fails, and a webhook
     verified with the wrong key rejects every delivery event.
 
@@ -78,12 +81,9 @@ class WrongApiKey(Rule):
 
     ## Known problems
     Names that do not say which key they hold (`CIO_KEY`, `secret`) are left
-    alone, and so are string literals: a placeholder in a test tells nothing.
-    Credentials passed in as function parameters are not followed to the
-    callers.
-
-    ## References
-    - https://docs.customer.io/integrations/api/authentication/
+    alone, and so are string literals, such as placeholders in tests.
+    So is a credential injected by a container or read from a secret store
+    under a name of no kind (`getSecret('cio')`).
     """
 
     code = "CIO001"
@@ -158,7 +158,7 @@ class WrongApiKey(Rule):
             if raw is None or call.item >= 0 or raw.auth_value is None:
                 continue
             auth = raw.auth_value
-            if raw.api == "app" and raw.auth_scheme == "basic":
+            if raw.api == "app" and raw.auth_scheme == "basic" and _plainly_basic(auth, project):
                 yield self.report(
                     auth.span,
                     f"App API request to `{raw.host}` uses HTTP Basic auth",
@@ -228,6 +228,22 @@ def _argument(call: Value | None, slot: tuple[str, int, str]) -> Value | None:
     return found
 
 
+def _plainly_basic(auth: Value, project: Project) -> bool:
+    """Check that Basic auth is certain: a header, a (user, password) pair or a BasicAuth.
+
+    ``auth=self.auth`` may be any auth object, a Bearer one included.
+    """
+    for value in [auth, *project.values_of(auth)]:
+        if value.kind in ("str", "template", "binop", "array", "object"):
+            return True
+        callee = value.callee
+        if value.kind in ("call", "new") and callee is not None and (
+            "basic" in (callee.last_name or "").lower()
+        ):
+            return True
+    return False
+
+
 def _confidence(*sources: KeySource) -> str:
     return "high" if all(source.terminal for source in sources) else "medium"
 
@@ -253,7 +269,7 @@ def _hmac_key(call: Value) -> Value | None:
 
 
 def _verifies_cio_signature(file: FileFacts, index: int, project: Project) -> bool:
-    """Whether a function, or a function that calls it, handles a Customer.io signature."""
+    """Check whether a function, or one that calls it, handles a Customer.io signature."""
     function = file.functions[index]
     if _mentions_signature(file, function):
         return True
