@@ -79,10 +79,9 @@ class RegionMismatch(Rule):
 
     ## Known problems
     A region chosen at run time (`region: process.env.CIO_REGION === 'eu' ?
-    RegionEU : RegionUS`) is unknown, so that client is not compared.
-
-    ## References
-    - https://docs.customer.io/accounts-and-workspaces/data-centers/
+    RegionEU : RegionUS`) is unknown, so that client is not compared. A
+    project that talks to two workspaces in different regions on purpose is
+    reported as a mismatch.
     """
 
     code = "CIO017"

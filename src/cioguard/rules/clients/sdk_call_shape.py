@@ -32,26 +32,26 @@ class SdkCallShape(Rule):
 
     ## What it does
     Reads the SDK version from `package.json` and its lock files, or from
-    `requirements*.txt`, `pyproject.toml` and their lock files (a lock file
-    wins; otherwise the lowest version the declared range allows; a range
-    that spans major versions is skipped), and flags:
+    `requirements*.txt`, `pyproject.toml` and their lock files. A lock file
+    wins. Otherwise the lowest version the declared range allows is used,
+    and a range that spans major versions is skipped. It flags:
 
-    - Node `identify(object)`: every customerio-node version takes
+    - Node `identify(object)`, in any version: the SDK takes
       `identify(id, attributes)`;
     - customerio 3.x (Python) `track()` or `track_anonymous()` with event
-      data as extra keyword arguments, which raise `TypeError`;
+      data as extra keyword arguments, which raise `TypeError` (also when
+      they reach `track()` through a wrapper's `**kwargs`);
     - customerio 2.x (Python) `track(..., timestamp=...)`, which sends the
       timestamp inside the event data instead of setting the event time;
     - customerio-node 5 deep imports (`customerio-node/regions`,
       `customerio-node/lib/...`), which its `exports` map rejects.
 
-    Keyword arguments passed through a wrapper's `**kwargs` into `track()`
-    are flagged at the wrapper's call site.
-
     ## Why it matters
-    These calls fail at run time or quietly send the wrong payload: the
-    import or the call raises on the first request, or the event lands at the
-    receive time with a stray `timestamp` attribute, which breaks backfills
+    These calls fail at run time or quietly send the wrong payload. The deep
+    import and the keyword `track()` raise. `identify(object)` raises
+    `MissingParamError` in customerio-node 5, while 4.x and older create a
+    person whose id is `[object Object]`. A 2.x `timestamp=` lands as an
+    attribute and the event takes the receive time, which breaks backfills
     and time-based campaign filters.
 
     ## Example
@@ -77,6 +77,10 @@ class SdkCallShape(Rule):
     ## Known problems
     Keyword arguments forwarded through more than one wrapper are not
     followed, and nor are `**kwargs` dicts whose keys are built at run time.
+
+    ## References
+    - https://github.com/customerio/customerio-python/blob/main/CHANGELOG.md
+    - https://github.com/customerio/customerio-node/blob/main/CHANGELOG.md
     """
 
     code = "CIO020"
@@ -180,7 +184,7 @@ class SdkCallShape(Rule):
 
 
 def _object_source(value: Value, project: Project) -> Value | None:
-    """The object literal a value holds, when it can hold nothing else."""
+    """Return the object literal a value is, when it can be nothing else."""
     if value.kind == "object":
         return value
     if value.kind not in ("name", "member"):
