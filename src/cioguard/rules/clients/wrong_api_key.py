@@ -6,6 +6,7 @@ from typing import Iterable, Iterator
 
 from ...model import FileFacts, Finding, Function, Span, Value
 from ...project import Project
+from ...raw import string_pattern
 from ...resolve import Client
 from ..base import Rule
 from ..helpers import describe_origin
@@ -158,21 +159,23 @@ class WrongApiKey(Rule):
             if raw is None or call.item >= 0 or raw.auth_value is None:
                 continue
             auth = raw.auth_value
-            if raw.api == "app" and raw.auth_scheme == "basic" and _plainly_basic(auth, project):
+            scheme = raw.auth_scheme or _returned_scheme(auth, project)
+            certain = raw.auth_scheme is None or _plainly_basic(auth, project)
+            if raw.api == "app" and scheme == "basic" and certain:
                 yield self.report(
                     auth.span,
                     f"App API request to `{raw.host}` uses HTTP Basic auth",
                     "Send the App API key as `Authorization: Bearer <key>`; Basic "
                     "auth with the Site ID and Track key works only for the Track API",
                 )
-            elif raw.api == "track" and raw.auth_scheme == "bearer":
+            elif raw.api == "track" and scheme == "bearer":
                 yield self.report(
                     auth.span,
                     f"Track API request to `{raw.host}` uses a Bearer token",
                     "Send HTTP Basic auth with the Site ID and Track API key; Bearer "
                     "tokens work only for the App API",
                 )
-            elif raw.api == "app" and raw.auth_scheme == "bearer":
+            elif raw.api == "app" and scheme == "bearer":
                 source = next((part for part in credential_parts(auth, project, names)
                                if part.kind in WRONG_FOR_APP), None)
                 if source is not None:
@@ -182,7 +185,7 @@ class WrongApiKey(Rule):
                         f"`{source.name}`",
                         "Send the App API key as the Bearer token",
                     )
-            elif raw.api == "track" and raw.auth_scheme == "basic":
+            elif raw.api == "track" and scheme == "basic":
                 source = next((part for part in credential_parts(auth, project, names)
                                if part.kind == APP), None)
                 if source is not None:
@@ -226,6 +229,21 @@ def _argument(call: Value | None, slot: tuple[str, int, str]) -> Value | None:
     if found is not None and found.kind == "object":
         return None  # an options object, not a key
     return found
+
+
+def _returned_scheme(auth: Value, project: Project) -> str | None:
+    """Read the scheme of a header built by a helper: ``Authorization: authHeader()``."""
+    if auth.kind != "call":
+        return None
+    for ref in project.resolver.resolve(auth.callee):
+        if ref.kind != "func":
+            continue
+        for returned in ref.target.returns:
+            text, _ = string_pattern(returned, project.resolver)
+            scheme = text.strip().split(" ", 1)[0].lower()
+            if scheme in ("basic", "bearer"):
+                return scheme
+    return None
 
 
 def _plainly_basic(auth: Value, project: Project) -> bool:
