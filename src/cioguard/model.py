@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-MAX_TEXT = 160
+MAX_TEXT = 100
 
 
 @dataclass(slots=True, frozen=True)
@@ -40,6 +40,10 @@ class Span:
     @property
     def key(self) -> tuple[str, int, int]:
         return (self.path, self.line, self.col)
+
+    def __reduce__(self):
+        # Positional state pickles several times smaller than the default.
+        return (Span, (self.path, self.line, self.col, self.end_line, self.end_col))
 
 
 # Value kinds. Children and keys are interpreted per kind:
@@ -174,6 +178,10 @@ class Value:
 
     def __repr__(self) -> str:  # keeps test failure output short
         return f"Value({self.kind}, {self.text!r})"
+
+    def __reduce__(self):
+        return (Value, (self.kind, self.span, self.text, self.value, self.children, self.keys,
+                        self.scope))
 
 
 @dataclass(slots=True)

@@ -88,6 +88,10 @@ class Project:
     def owner(self, call: CioCall) -> Function:
         return call.file.functions[owner_function(call.file, call.call.function)]
 
+    def owner_of(self, file: FileFacts, function: Function) -> Function:
+        """The function a caller invokes by name, climbing out of callbacks."""
+        return file.functions[owner_function(file, function.index)]
+
     def handler_of(self, file: FileFacts, index: int) -> Function | None:
         """The request handler a function belongs to, climbing out of callbacks."""
         seen = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -55,20 +56,49 @@ def parser(name: str) -> Parser:
     return Parser(language(name))
 
 
+MULTIBYTE_CHAR = re.compile(rb"[\xc0-\xff][\x80-\xbf]*")
+
+
 class Positions:
-    """Convert tree-sitter byte positions to code-point spans for one file."""
+    """Convert tree-sitter byte positions to code-point spans for one file.
+
+    For a line with non-ASCII text, the byte offsets where multi-byte
+    characters end are indexed once, so each conversion is a binary search
+    instead of decoding the line prefix (which made long minified lines
+    quadratic).
+    """
 
     def __init__(self, source: bytes, path: str):
         self.path = path
         self.lines = source.split(b"\n")
+        self.index: dict[int, tuple[list[int], list[int]] | None] = {}
 
     def column(self, row: int, byte_col: int) -> int:
         if row >= len(self.lines):
             return byte_col
+        index = self.index.get(row, False)
+        if index is False:
+            index = self._index_line(row)
+        if index is None:
+            return byte_col
+        ends, extra = index
+        position = bisect.bisect_right(ends, byte_col)
+        return byte_col - (extra[position - 1] if position else 0)
+
+    def _index_line(self, row: int) -> tuple[list[int], list[int]] | None:
         line = self.lines[row]
         if line.isascii():
-            return byte_col
-        return len(line[:byte_col].decode("utf-8", "replace"))
+            self.index[row] = None
+            return None
+        ends: list[int] = []
+        extra: list[int] = []
+        total = 0
+        for match in MULTIBYTE_CHAR.finditer(line):
+            total += match.end() - match.start() - 1
+            ends.append(match.end())
+            extra.append(total)
+        self.index[row] = (ends, extra)
+        return self.index[row]
 
     def span(self, node: Node) -> Span:
         start_row, start_col = node.start_point

@@ -76,6 +76,10 @@ class JsExtractor:
         self.facts = FileFacts(path=path, language=language)
         self.function_by_node: dict[int, int] = {}
         self.call_by_node: dict[int, int] = {}
+        # (node id, scope) -> (value, depth it was built at). Sharing one Value
+        # per node keeps nested calls from being converted again, and pickle
+        # stores a shared Value once.
+        self.values: dict[tuple[int, int], tuple[Value, int]] = {}
         self.pending_handlers: list[tuple[Value, Handler]] = []
         self.is_test = is_test_path(path)
 
@@ -135,6 +139,17 @@ class JsExtractor:
         while kind in WRAPPER_NODES and node.named_children:
             node = node.named_children[0]
             kind = node.type
+        key = (node.id, scope)
+        cached = self.values.get(key)
+        if cached is not None and cached[1] <= depth:
+            return cached[0]
+        result = self._convert(node, scope, depth)
+        self.values[key] = (result, depth)
+        return result
+
+    def _convert(self, node: Node, scope: int, depth: int) -> Value:
+        """Build the Value of one node; ``value`` caches the result per node."""
+        kind = node.type
         span = self.span(node)
         if depth > MAX_DEPTH:
             return Value("unknown", span, self.text(node))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ...model import Finding, Value
+from ...model import Finding, Span, Value
 from ...project import Project
 from ...values import Dynamic, dynamic_name, last_name
 from ..base import Rule
-from ..helpers import describe_origin, slot_values
+from ..helpers import describe_origin, in_wrapper_body
 from . import event_calls
 
 
@@ -65,15 +65,29 @@ class DynamicEventName(Rule):
 
     def check(self, project: Project) -> Iterable[Finding]:
         report_prefixed = getattr(self.settings, "report_prefixed_event_names", True)
-        for call, value in slot_values(event_calls(project.calls()), "event_name"):
-            if value.kind == "name" and _is_unbound_param(value, project):
+        reported: set[Span] = set()
+        for call in event_calls(project.calls()):
+            value = call.slots["event_name"]
+            if value.span is None:
                 continue
             dynamic = dynamic_name(value, project.resolver)
-            if dynamic is None:
+            if dynamic is None or (dynamic.bounded and not report_prefixed):
                 continue
-            if dynamic.bounded and not report_prefixed:
+            # A bare parameter of a wrapper is decided at the wrapper's call
+            # sites, where the substituted value shows what callers pass.
+            dynamic.parts = [p for p in dynamic.parts if not _is_deferred_param(p, project)]
+            if not dynamic.parts:
                 continue
-            yield self._finding(value, dynamic)
+            target = value
+            if in_wrapper_body(call, value):
+                outside = [p for p in dynamic.parts if not in_wrapper_body(call, p)]
+                if not outside:
+                    continue  # the call inside the wrapper reports it
+                target = outside[0]
+            if target.span in reported:
+                continue
+            reported.add(target.span)
+            yield self._finding(target, dynamic)
 
     def _finding(self, value: Value, dynamic: Dynamic) -> Finding:
         parts = ", ".join(f"`{part.text}`" for part in dynamic.parts[:3])
@@ -119,6 +133,17 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _is_unbound_param(value: Value, project: Project) -> bool:
+def _is_deferred_param(value: Value, project: Project) -> bool:
+    """A bare parameter of a function that is not a request handler.
+
+    What callers pass decides whether such a name varies: the wrapper's
+    call sites are checked with the argument in place of the parameter, and
+    when no call site is visible nothing is reported. A request handler's
+    parameters are route parameters, which are request input.
+    """
+    if value.kind != "name":
+        return False
     refs = project.resolver.resolve(value)
-    return bool(refs) and all(ref.kind == "param" for ref in refs)
+    if not refs or any(ref.kind != "param" for ref in refs):
+        return False
+    return all(ref.function is not None and ref.function.handler is None for ref in refs)
