@@ -141,6 +141,8 @@ class Manifests:
                         declared = str(deps[package])
                         break
         locked = self._npm_lock(folder, package)
+        if locked is None and declared is not None:
+            locked = self._workspace_lock(folder, package, declared)
         if locked is not None:
             return locked
         if declared is None:
@@ -174,6 +176,29 @@ class Manifests:
             triple = _triple(version) if isinstance(version, str) else None
             if triple:
                 return Installed(package, triple, str(path))
+        return None
+
+    def _workspace_lock(self, folder: Path, package: str, declared: str) -> Installed | None:
+        """Read the version a workspace root's lock file installs for ``folder``.
+
+        Only the nearest ancestor with a lock file is read. Entries are matched
+        to this workspace (its nested ``node_modules`` path, then the hoisted
+        one that Node resolves to, its yarn range or its pnpm importer), so
+        another workspace's version is not taken.
+        """
+        ancestor = folder
+        while ancestor != self.root and self.root in ancestor.parents:
+            ancestor = ancestor.parent
+            names = [name for name in NPM_LOCKS if (ancestor / name).is_file()]
+            if not names:
+                continue
+            workspace = folder.relative_to(ancestor).as_posix()
+            for name in names:
+                version = _workspace_version(ancestor / name, workspace, package, declared)
+                triple = _triple(version) if version else None
+                if triple:
+                    return Installed(package, triple, str(ancestor / name))
+            return None
         return None
 
     # Python -------------------------------------------------------------------
@@ -238,6 +263,30 @@ class Manifests:
                     release = (*version.release, 0, 0)[:3]
                     return Installed(package, tuple(release), str(path))  # type: ignore[arg-type]
         return None
+
+
+def _workspace_version(path: Path, workspace: str, package: str, declared: str) -> str | None:
+    """Read one workspace's installed version from a root lock file."""
+    if path.name.endswith(".json"):
+        data = _read_json(path)
+        entries = data.get("packages") if isinstance(data, dict) else None
+        if not isinstance(entries, dict):
+            return None
+        for key in (f"{workspace}/node_modules/{package}", f"node_modules/{package}"):
+            entry = entries.get(key)
+            if isinstance(entry, dict) and isinstance(entry.get("version"), str):
+                return entry["version"]
+        return None
+    text = _read_text(path)
+    name, spec = re.escape(package), re.escape(declared)
+    if path.name == "yarn.lock":
+        # "customerio-node@^5.0.1", "customerio-node@npm:^5.0.1": the header lists ranges.
+        pattern = rf'(?m)^[^\n]*"?{name}@(?:npm:)?{spec}"?[,:][^\n]*\n\s+version:? "?([\d.]+)'
+    else:
+        pattern = (rf"(?m)^  '?{re.escape(workspace)}'?:\n(?:    .*\n)*?      '?{name}'?:\n"
+                   rf"        specifier: .*\n        version: ([\d.]+)")
+    match = re.search(pattern, text)
+    return match.group(1) if match else None
 
 
 def _canonical(name: str) -> str:
