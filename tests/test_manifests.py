@@ -238,3 +238,51 @@ def test_installed_records_source_file(tmp_path):
     assert found is not None
     assert found.major == 3
     assert Path(found.source).name == "requirements.txt"
+
+
+# npm workspaces: the lock file sits at the repository root --------------------
+
+
+def test_npm_workspace_package_lock_nested_entry(tmp_path):
+    package_json(tmp_path, "packages/api/package.json", {"customerio-node": ">=4.0.0"})
+    lock = {"lockfileVersion": 3, "packages": {
+        "node_modules/customerio-node": {"version": "4.5.1"},
+        "packages/api/node_modules/customerio-node": {"version": "5.0.1"},
+    }}
+    write(tmp_path, "package-lock.json", json.dumps(lock))
+    assert npm_version(tmp_path, "packages/api/src/cio.js") == (5, 0, 1)
+
+
+def test_npm_workspace_package_lock_hoisted_entry(tmp_path):
+    package_json(tmp_path, "packages/api/package.json", {"customerio-node": ">=4.0.0"})
+    lock = {"lockfileVersion": 3, "packages": {
+        "node_modules/customerio-node": {"version": "5.0.1"},
+    }}
+    write(tmp_path, "package-lock.json", json.dumps(lock))
+    assert npm_version(tmp_path, "packages/api/src/cio.js") == (5, 0, 1)
+
+
+def test_npm_workspace_yarn_lock_matches_declared_range(tmp_path):
+    package_json(tmp_path, "apps/web/package.json", {"customerio-node": "^4.0.0 || ^5.0.0"})
+    package_json(tmp_path, "apps/jobs/package.json", {"customerio-node": "^3.0.0"})
+    write(tmp_path, "yarn.lock",
+          '"customerio-node@^3.0.0":\n  version "3.5.1"\n\n'
+          '"customerio-node@^4.0.0 || ^5.0.0":\n  version "5.0.1"\n')
+    assert npm_version(tmp_path, "apps/web/index.js") == (5, 0, 1)
+    assert npm_version(tmp_path, "apps/jobs/index.js") == (3, 5, 1)
+
+
+def test_npm_workspace_pnpm_importer(tmp_path):
+    package_json(tmp_path, "apps/web/package.json", {"customerio-node": ">=4"})
+    write(tmp_path, "pnpm-lock.yaml",
+          "lockfileVersion: '9.0'\n\nimporters:\n\n  apps/jobs:\n    dependencies:\n"
+          "      customerio-node:\n        specifier: ^4.0.0\n        version: 4.5.1\n\n"
+          "  apps/web:\n    dependencies:\n"
+          "      customerio-node:\n        specifier: '>=4'\n        version: 5.0.1\n")
+    assert npm_version(tmp_path, "apps/web/index.js") == (5, 0, 1)
+
+
+def test_npm_workspace_lock_without_the_package(tmp_path):
+    package_json(tmp_path, "packages/api/package.json", {"customerio-node": "^4.5.1"})
+    write(tmp_path, "package-lock.json", json.dumps({"lockfileVersion": 3, "packages": {}}))
+    assert npm_version(tmp_path, "packages/api/index.js") == (4, 5, 1)
