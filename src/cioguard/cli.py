@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write the report to FILE instead of standard output")
     scan.add_argument("--exit-zero", action="store_true",
                       help="exit with 0 even when there are findings")
+    scan.add_argument("--no-cache", action="store_true",
+                      help="parse every file again instead of reusing cached facts")
 
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")

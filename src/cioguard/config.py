@@ -15,7 +15,6 @@ what is accepted.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -331,6 +330,8 @@ class _Validator:
     ) -> CioguardError:
         listed = ", ".join(accepted)
         message = f"{self.origin}: unknown key `{key}`; accepted: {listed}"
+        import difflib  # only needed to word an error
+
         close = difflib.get_close_matches(name, list(accepted), n=1)
         if close:
             message += f"; did you mean `{close[0]}`?"

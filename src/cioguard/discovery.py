@@ -525,9 +525,8 @@ def _from_git_listing(walker: _Walker, listed: list[str]) -> Discovery:
             continue
         if _under_generated_tree(walker.root, parts, generated):
             continue
+        # A tracked file deleted from the work tree is dropped when it is read.
         path = os.path.join(walker.root, *parts)
-        if not os.path.isfile(path):
-            continue  # deleted in the work tree, or a link to a folder
         walker.files[relative] = SourceFile(Path(path), relative, language)
     return walker.finish(Path(walker.root))
 

@@ -212,6 +212,10 @@ class Engine:
             except SkipFile as skip:
                 scan.errors.append(FileError(source.relative, str(skip)))
                 continue
+            except FileNotFoundError:
+                continue  # listed by git but deleted from the work tree
+            except IsADirectoryError:
+                continue
             except OSError as error:
                 scan.errors.append(FileError(source.relative, f"could not be read: {error.strerror}"))
                 continue

