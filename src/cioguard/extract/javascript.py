@@ -1185,6 +1185,10 @@ class JsExtractor:
                     self._handler_argument(inner, handler)
                 if arg.method == "bind" and arg.callee is not None and arg.callee.obj is not None:
                     self._handler_argument(arg.callee.obj, handler)  # ctrl.signup.bind(ctrl)
+            elif arg.kind == "object":
+                target = arg.get("handler")  # fastify.post(path, { schema, handler })
+                if target is not None:
+                    self._handler_argument(target, handler)
             else:
                 self._handler_argument(arg, handler)
 
