@@ -16,6 +16,7 @@ from .flow import (
     is_server_call,
     is_serverless,
     request_handler,
+    serves_http,
     waits_for,
 )
 
@@ -96,7 +97,7 @@ class BlockingRequestPath(Rule):
         if call.kind in QUEUEING_KINDS or not is_server_call(call):
             return None
         handler = request_handler(project, call.file, call.call.function)
-        if handler is None:
+        if handler is None or not serves_http(handler):
             return None
         if not waits_for(call.file, call.call, handler.index) or not chain_waits(call):
             return None
@@ -110,7 +111,10 @@ class BlockingRequestPath(Rule):
             message = f"`{site}()` {verb} request handler {where}"
         else:
             message = f"`{site}()` waits for Customer.io in request handler {where}"
-        if is_serverless(handler):
+        framework = handler.handler.framework if handler.handler is not None else ""
+        if framework == "lambda":
+            hint = "Move the call off the request path, to a queue that another function consumes"
+        elif is_serverless(handler):
             hint = ("Move the call off the request path with `waitUntil()` or `after()`, "
                     "because an un-awaited call can be dropped when the response is sent")
         elif call.language == "python":

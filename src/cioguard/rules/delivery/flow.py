@@ -37,8 +37,9 @@ PY_BACKGROUND = frozenset({
     "ensure_future", "call_soon", "call_soon_threadsafe", "call_later", "enqueue",
     "enqueue_call", "send_task", "defer", "run_in_threadpool", "run_sync", "sync_to_async",
 })
-PROMISE_COMBINATORS = frozenset({"Promise.all", "Promise.allSettled", "Promise.race",
-                                 "Promise.any"})
+# API Gateway and Lambda function URL event fields.
+HTTP_EVENT_FIELDS = frozenset({"httpMethod", "requestContext", "queryStringParameters",
+                               "pathParameters", "rawPath", "routeKey"})
 MAX_STEPS = 16
 
 
@@ -112,6 +113,24 @@ def request_handler(project: Project, file: FileFacts, index: int) -> Function |
             return None
         function = file.functions[function.parent]
     return None
+
+
+def serves_http(function: Function) -> bool:
+    """Return whether a handler serves HTTP requests.
+
+    An AWS Lambda ``handler`` also consumes queues, streams and schedules,
+    so it counts only when it reads an API Gateway event or returns a
+    ``statusCode``.
+    """
+    handler = function.handler
+    if handler is None or handler.framework != "lambda":
+        return True
+    if function.member_reads & HTTP_EVENT_FIELDS:
+        return True
+    if any(set(param.fields) & HTTP_EVENT_FIELDS for param in function.params):
+        return True
+    return any(value.kind == "object" and "statusCode" in value.keys
+               for value in function.returns)
 
 
 def _has_decorator(function: Function, names: set[str]) -> bool:

@@ -17,8 +17,6 @@ CONCURRENT_ITERATION = frozenset({"map", "flatMap", "forEach"})
 REFERENCE_ITERATION = frozenset({"map", "flatMap", "forEach", "each", "mapSeries", "eachSeries",
                                  "imap", "imap_unordered", "starmap", "map_async"})
 SUBMIT_CALLS = frozenset({"submit", "apply_async", "create_task", "ensure_future"})
-GATHER_CALLS = frozenset({"gather", "Promise.all", "Promise.allSettled", "Promise.any",
-                          "Promise.race"})
 CHUNKING_CALLS = frozenset({"chunk", "chunks", "chunked", "batched", "batches", "in_batches",
                             "each_slice", "grouper", "split_every", "sliced"})
 # Methods and functions that wait or take a limiter token.
@@ -125,6 +123,8 @@ class NoRateLimit(Rule):
             key = site.span.key
             if key in reported or pacing.paced(site) or not _loops_over_data(project, site):
                 continue
+            if any(_chunked(project, loop) for loop in site.loops[:-1]):
+                site.unbounded = False  # at most one chunk in flight at a time
             reported.add(key)
             yield self._finding(project, site)
 
@@ -293,15 +293,16 @@ def _bounded_by_constant(project: Project, file: FileFacts, loop: Loop) -> bool:
     iterable = loop.iterable
     if iterable is None:
         header = C_STYLE_HEADER.search(project.source_text(loop.span) or "")
-        bound = re.search(r"<=?\s*(\d+)\s*$", header.group(2).strip()) if header else None
-        return bound is not None and int(bound.group(1)) <= MAX_CONSTANT_ITEMS
+        bound = re.search(r"<=?\s*(\w+)\s*$", header.group(2).strip()) if header else None
+        count = _constant_int(project, file, bound.group(1)) if bound else None
+        return count is not None and count <= MAX_CONSTANT_ITEMS
     if _short_literal(iterable):
         return True
     if iterable.kind == "name" and _grown(file, iterable.value):
         return False
     if any(_short_literal(value) for value in project.values_of(iterable)):
         return True
-    return _small_range(iterable) or _literal_keys(project, iterable)
+    return _small_range(project, iterable) or _literal_keys(project, iterable)
 
 
 def _endless(project: Project, loop: Loop) -> bool:
@@ -331,15 +332,34 @@ def _grown(file: FileFacts, name: str) -> bool:
     return False
 
 
-def _small_range(value: Value) -> bool:
+def _small_range(project: Project, value: Value) -> bool:
     callee = value.callee
     if value.kind != "call" or callee is None or callee.dotted != "range":
         return False
-    args = value.args
-    if not args or any(arg.kind != "num" or not isinstance(arg.value, int) for arg in args):
+    bounds = [_number(project, arg) for arg in value.args]
+    if not bounds or any(bound is None for bound in bounds):
         return False
-    start, stop = (0, args[0].value) if len(args) == 1 else (args[0].value, args[1].value)
+    start, stop = (0, bounds[0]) if len(bounds) == 1 else (bounds[0], bounds[1])
     return stop - start <= MAX_CONSTANT_ITEMS
+
+
+def _number(project: Project, value: Value) -> int | None:
+    """Return the integer a literal or a constant holds, or None."""
+    for candidate in [value, *project.values_of(value)]:
+        if candidate.kind == "num" and isinstance(candidate.value, int):
+            return candidate.value
+    return None
+
+
+def _constant_int(project: Project, file: FileFacts, text: str) -> int | None:
+    """Return the integer that a literal or a module-level constant named ``text`` holds."""
+    if text.isdigit():
+        return int(text)
+    for assign in file.module.assigns.get(text, []):
+        found = _number(project, assign.value)
+        if found is not None:
+            return found
+    return None
 
 
 def _literal_keys(project: Project, value: Value) -> bool:

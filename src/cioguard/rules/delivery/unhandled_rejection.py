@@ -11,6 +11,7 @@ from ..base import Rule
 from .flow import (
     BROWSER_KINDS,
     DROPS_RETURN,
+    MAX_STEPS,
     QUEUEING_KINDS,
     callee_name,
     callee_text,
@@ -125,13 +126,23 @@ class UnhandledRejection(Rule):
         return self.report(call.span, message, hint, confidence="medium")
 
 
-def _drops_rejection(file: FileFacts, call: Call) -> bool:
-    """Return whether the call's promise reaches nothing that could handle a rejection."""
-    if call.awaited:
+def _drops_rejection(file: FileFacts, call: Call, depth: int = 0) -> bool:
+    """Return whether the call's promise reaches nothing that could handle a rejection.
+
+    A promise returned from a callback goes to the call that received the
+    callback: ``forEach`` and timers drop it, and ``items.map(...)`` or
+    ``x.then(...)`` pass it on to wherever their own result goes.
+    """
+    if call.awaited or depth > MAX_STEPS:
         return False
     if call.returned:
-        receiver = passed_to(file, file.functions[call.function])
-        return receiver is not None and callee_name(receiver) in DROPS_RETURN
+        function = file.functions[call.function]
+        receiver = passed_to(file, function)
+        if receiver is None or function.handler is not None:
+            return False  # returned to the caller, or to the web framework
+        if callee_name(receiver) in DROPS_RETURN:
+            return True
+        return not receiver.catches and _drops_rejection(file, receiver, depth + 1)
     if call.voided or call.then_only or call.finally_only:
         return container_call(file, call) is None and call.assigned_to is None
     return call.discarded
