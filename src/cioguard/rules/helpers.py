@@ -79,6 +79,17 @@ def describe_origin(slot_value: Value, source: Value) -> str:
     return f" (built on line {source.span.line + 1})"
 
 
+def code(text: str) -> str:
+    """Quote source text for a message: in backticks, unless it brings its own.
+
+    A JS template literal already starts and ends with a backtick, so it is
+    shown as written instead of as a doubled backtick.
+    """
+    if len(text) >= 2 and text[0] == "`" and text[-1] == "`":
+        return text
+    return f"`{text}`"
+
+
 def method_label(call: CioCall) -> str:
     if call.raw is not None:
         return f"{call.raw.method} {call.raw.path}"

@@ -9,7 +9,7 @@ from ...model import Finding, Span, Value
 from ...project import Project
 from ...values import Dynamic, dynamic_name, last_name
 from ..base import Rule
-from ..helpers import describe_origin, in_wrapper_body
+from ..helpers import code, describe_origin, in_wrapper_body
 from . import event_calls
 
 
@@ -90,12 +90,12 @@ class DynamicEventName(Rule):
             yield self._finding(target, dynamic)
 
     def _finding(self, value: Value, dynamic: Dynamic) -> Finding:
-        parts = ", ".join(f"`{part.text}`" for part in dynamic.parts[:3])
+        parts = ", ".join(code(part.text) for part in dynamic.parts[:3])
         origin = describe_origin(value, dynamic.origin)
         if dynamic.request_input and len(dynamic.parts) == 1 and dynamic.parts[0] is dynamic.origin:
-            message = f"event name is taken from request input `{value.text}`{origin}"
+            message = f"event name is taken from request input {code(value.text)}{origin}"
         else:
-            message = f"event name `{value.text}` is built at run time from {parts}{origin}"
+            message = f"event name {code(value.text)} is built at run time from {parts}{origin}"
         hint = self._hint(dynamic)
         if dynamic.bounded:
             return self.report(value.span, message, hint, severity="info", confidence="medium")
@@ -139,11 +139,13 @@ def _is_deferred_param(value: Value, project: Project) -> bool:
     What callers pass decides whether such a name varies: the wrapper's
     call sites are checked with the argument in place of the parameter, and
     when no call site is visible nothing is reported. A request handler's
-    parameters are route parameters, which are request input.
+    parameters are route parameters, which are request input, and a task's
+    parameters are whatever was queued.
     """
     if value.kind != "name":
         return False
     refs = project.resolver.resolve(value)
     if not refs or any(ref.kind != "param" for ref in refs):
         return False
-    return all(ref.function is not None and ref.function.handler is None for ref in refs)
+    return all(ref.function is not None and ref.function.handler is None
+               and ref.function.context not in ("task", "worker") for ref in refs)

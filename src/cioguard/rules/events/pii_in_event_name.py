@@ -8,7 +8,7 @@ from ...model import Finding, Value
 from ...project import Project
 from ...values import constant_strings, dynamic_name, pii_in_literal, pii_name
 from ..base import Rule
-from ..helpers import slot_values
+from ..helpers import code, slot_values
 from . import event_calls
 
 
@@ -59,7 +59,7 @@ class PiiInEventName(Rule):
                 continue
             yield self.report(
                 value.span,
-                f"event name `{value.text}` contains {reason}",
+                f"event name {code(value.text)} contains {reason}",
                 "Remove the personal data from the name; keep it in profile attributes",
             )
 
@@ -80,5 +80,5 @@ class PiiInEventName(Rule):
         for part in dynamic.parts:
             name = pii_name(part)
             if name:
-                return f"personal data from `{part.text}`"
+                return f"personal data from {code(part.text)}"
         return None

@@ -8,7 +8,7 @@ from ...model import Finding
 from ...project import Project
 from ...values import email_reason
 from ..base import Rule
-from ..helpers import PERSON_OPS, slot_values
+from ..helpers import PERSON_OPS, code, slot_values
 
 ID_OPS = (*PERSON_OPS, "track_anonymous", "merge", "entity")
 
@@ -66,9 +66,10 @@ class EmailAsId(Rule):
             if reason is None:
                 continue
             what = "Pipelines `userId`" if call.api == "pipelines" else "person id"
+            detail = "" if reason.startswith(f"`{value.text}`") else f": {reason}"
             yield self.report(
                 value.span,
-                f"{what} `{value.text}` is an email address: {reason}",
+                f"{what} {code(value.text)} is an email address{detail}",
                 "Use the stable user id as the id and send the email as the `email` attribute",
                 confidence="high" if value.kind in ("str", "member", "name") else "medium",
             )

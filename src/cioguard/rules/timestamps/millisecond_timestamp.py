@@ -9,7 +9,7 @@ from ...model import Edit, Finding, Fix, Value
 from ...project import Project
 from ...values import DATE, ISO, MS, NANOS, Unit, time_unit
 from ..base import Rule
-from ..helpers import describe_origin, in_wrapper_body, object_entries
+from ..helpers import code, describe_origin, in_wrapper_body, object_entries
 
 TIMESTAMP_SLOTS = ("timestamp", "send_at")
 OBJECT_SLOTS = ("attributes", "data")
@@ -109,7 +109,7 @@ class MillisecondTimestamp(Rule):
         origin = describe_origin(value, unit.source)
         what = {MS: "milliseconds", NANOS: "nanoseconds", DATE: "a Date object",
                 ISO: "a date string"}[unit.unit]
-        message = f"`{value.text}` sends {what} as `{label}`{origin}"
+        message = f"{code(value.text)} sends {what} as `{label}`{origin}"
         hint = self._hint(call, value, unit)
         return self.report(value.span, message, hint, fix=self._fix(call, value, unit, project),
                            confidence="high" if unit.unit in (MS, NANOS) else "medium")

@@ -8,7 +8,7 @@ from ...model import Finding
 from ...project import Project
 from ...values import SECONDS, time_unit
 from ..base import Rule
-from ..helpers import describe_origin, slot_values
+from ..helpers import code, describe_origin, slot_values
 
 
 class PipelinesTimestampUnit(Rule):
@@ -64,6 +64,6 @@ class PipelinesTimestampUnit(Rule):
                 hint = "Pass a Date or an ISO-8601 string: new Date() or date.toISOString()"
             yield self.report(
                 value.span,
-                f"`{value.text}` passes Unix seconds as a Pipelines `timestamp`{origin}",
+                f"{code(value.text)} passes Unix seconds as a Pipelines `timestamp`{origin}",
                 hint,
             )
