@@ -29,9 +29,11 @@ class BlockingRequestPath(Rule):
     call in JavaScript or TypeScript (also through `Promise.all` and
     returned promise chains), and any SDK call in Python, whose SDK blocks.
     Handlers are Express and Router routes, Fastify, Koa, Hono, NestJS
-    controllers, Next.js API routes, route handlers and server actions,
-    Flask, FastAPI, Django and Django REST framework views, and functions
-    with a decorator listed in `handler-decorators`. A call to a project
+    controllers, and Next.js API routes, route handlers and server actions.
+    In Python they are Flask, FastAPI, Django and Django REST framework
+    views. AWS Lambda handlers count when they serve API Gateway requests,
+    and so do functions with a decorator listed in `handler-decorators`.
+    A call to a project
     function that waits for Customer.io counts too, and the finding points
     at the handler's call to that function. Calls handed to a queue, a
     thread, FastAPI `BackgroundTasks`, Celery, `setImmediate`, `waitUntil`
@@ -42,7 +44,8 @@ class BlockingRequestPath(Rule):
     Each call is an HTTPS round trip to Customer.io, and a slow or failing
     Customer.io response becomes a slow or failing page. Python SDK calls
     also hold a worker thread (or the event loop in an `async def` view)
-    for the whole request, and their retries stretch that to seconds.
+    for the whole request, and retries of 5xx responses stretch that to
+    seconds.
 
     ## Example
     ```js
@@ -71,9 +74,9 @@ class BlockingRequestPath(Rule):
     ```
 
     ## Known problems
-    A promise stored in a variable and awaited later is not followed, and
-    handlers registered in another file than the route are found only when
-    the route names them directly.
+    A promise stored in a variable and awaited later is not followed, a
+    call awaited after the response has been sent is still reported, and a
+    route whose path or handler is built at run time is not recognized.
     """
 
     code = "CIO007"

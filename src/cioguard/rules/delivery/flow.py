@@ -181,6 +181,8 @@ def waits_for(file: FileFacts, call: Call, owner: int) -> bool:
                 return False
             node = receiver
             continue
+        # TODO: a promise kept in a variable (`const p = cio.track(); ...; await p`)
+        # is not followed, so the owner is taken not to wait for it.
         parent = container_call(file, node)
         if parent is None or callee_name(parent) in JS_BACKGROUND:
             return False

@@ -70,15 +70,15 @@ class NoRateLimit(Rule):
     token bucket, or a name in `limiter-names`), or sends one batch request
     per chunk. Loops over a short literal list and Pipelines SDK calls,
     which queue and batch events themselves, are left alone. Starting every
-    request at once (`Promise.all(items.map(...))`, `asyncio.gather`) is
-    reported at `error` severity.
+    request at once (`Promise.all(items.map(...))`, `.forEach()`, a loop
+    that does not await, `asyncio.gather`) is reported at `error` severity.
 
     ## Why it matters
     The Track API accepts about 1000 requests per second and the App API
     about 10 (transactional sends 3000 per 3 seconds), and sustained excess
     is throttled with 429 responses or dropped. An import or backfill that
-    sends as fast as it can loses data, and the Python SDK does not retry
-    429 responses.
+    sends as fast as it can loses data, and the `customerio` Python package
+    (3.x) does not retry 429 responses.
 
     ## Example
     ```js
@@ -106,7 +106,8 @@ class NoRateLimit(Rule):
 
     ## Known problems
     A limiter applied far from the loop (inside an HTTP client or by a
-    queue's concurrency setting) is not seen.
+    queue's concurrency setting) is not seen, and a loop that stops after
+    its first call (`break`, `return`) is still reported.
     """
 
     code = "CIO011"
@@ -126,7 +127,7 @@ class NoRateLimit(Rule):
             if any(_chunked(project, loop) for loop in site.loops[:-1]):
                 site.unbounded = False  # at most one chunk in flight at a time
             reported.add(key)
-            yield self._finding(project, site)
+            yield self._finding(site)
 
     # Sites -----------------------------------------------------------------
 
@@ -166,7 +167,7 @@ class NoRateLimit(Rule):
             return None
         if is_test_code(file, file.functions[call.function]):
             return None
-        for arg in call.value.args[:1] if file.language != "python" else call.value.args[:2]:
+        for arg in call.value.args[:1]:
             if arg.kind not in ("name", "member") or arg.span is None:
                 continue
             for ref in project.resolver.resolve(arg):
@@ -185,7 +186,7 @@ class NoRateLimit(Rule):
                                 call.function, unbounded, True, True)
         return None
 
-    def _finding(self, project: Project, site: LoopSite) -> Finding:
+    def _finding(self, site: LoopSite) -> Finding:
         subject = f"`{site.label}`" if site.reference else f"`{site.label}()`"
         each = _each_item(site.loop)
         confidence = "medium" if site.derived else "high"
@@ -228,9 +229,8 @@ def _unbounded(file: FileFacts, loop: Loop, call: CioCall | None) -> bool:
     if loop.kind == "callback" and file.language != "python" and 0 <= loop.call < len(file.calls):
         return file.calls[loop.call].value.method in CONCURRENT_ITERATION
     if loop.kind == "comprehension" and file.language == "python":
-        for call in file.calls:
-            name = call.value.method or ""
-            if name == "gather" and call.span.contains(loop.span):
+        for other in file.calls:
+            if other.value.method == "gather" and other.span.contains(loop.span):
                 return True
     return False
 
@@ -386,6 +386,7 @@ class _Pacing:
     def __init__(self, project: Project, limiter_names: set[str]):
         self.project = project
         self.names = limiter_names
+        self.functions: dict[tuple[str, int], bool] = {}
 
     def paced(self, site: LoopSite) -> bool:
         file = site.file
@@ -400,6 +401,9 @@ class _Pacing:
                    for wrapper_file, wrapper in site.functions)
 
     def _pacing_name(self, text: str) -> bool:
+        # NOTE: any called name that contains "limit", "throttle" or "bucket"
+        # counts as a limiter, so a helper such as `fetchWithLimit()` in the
+        # loop hides the finding.
         text = " ".join(text.split())
         if text in self.names or any(text.startswith(name + ".") for name in self.names):
             return True
@@ -452,6 +456,12 @@ class _Pacing:
         return False
 
     def _paced_function(self, file: FileFacts, function: Function) -> bool:
+        key = (file.path, function.index)
+        if key not in self.functions:
+            self.functions[key] = self._paces_itself(file, function)
+        return self.functions[key]
+
+    def _paces_itself(self, file: FileFacts, function: Function) -> bool:
         """Return whether a wrapper paces itself with a limiter decorator, a sleep or a limiter."""
         for decorator in function.decorators:
             target = decorator.callee if decorator.kind == "call" else decorator

@@ -25,6 +25,10 @@ from .flow import (
 )
 
 
+# Calls whose result carries the promises their callback returns.
+PASSES_RESULT = frozenset({"map", "flatMap", "then", "finally"})
+
+
 class UnhandledRejection(Rule):
     """Finds Customer.io promises whose rejection nothing handles.
 
@@ -130,8 +134,9 @@ def _drops_rejection(file: FileFacts, call: Call, depth: int = 0) -> bool:
     """Return whether the call's promise reaches nothing that could handle a rejection.
 
     A promise returned from a callback goes to the call that received the
-    callback: ``forEach`` and timers drop it, and ``items.map(...)`` or
-    ``x.then(...)`` pass it on to wherever their own result goes.
+    callback: ``forEach`` and timers drop it, ``items.map(...)`` and
+    ``x.then(...)`` pass it on to wherever their own result goes, and any
+    other receiver (a job queue, a limiter) is taken to handle it.
     """
     if call.awaited or depth > MAX_STEPS:
         return False
@@ -142,7 +147,9 @@ def _drops_rejection(file: FileFacts, call: Call, depth: int = 0) -> bool:
             return False  # returned to the caller, or to the web framework
         if callee_name(receiver) in DROPS_RETURN:
             return True
-        return not receiver.catches and _drops_rejection(file, receiver, depth + 1)
+        if callee_name(receiver) not in PASSES_RESULT or receiver.catches:
+            return False
+        return _drops_rejection(file, receiver, depth + 1)
     if call.voided or call.then_only or call.finally_only:
         return container_call(file, call) is None and call.assigned_to is None
     return call.discarded
