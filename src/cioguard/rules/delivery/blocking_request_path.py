@@ -25,20 +25,18 @@ class BlockingRequestPath(Rule):
     """Finds request handlers that wait for Customer.io before they respond.
 
     ## What it does
-    Flags a Customer.io call that a request handler waits for: an awaited
-    call in JavaScript or TypeScript (also through `Promise.all` and
-    returned promise chains), and any SDK call in Python, whose SDK blocks.
-    Handlers are Express and Router routes, Fastify, Koa, Hono, NestJS
-    controllers, and Next.js API routes, route handlers and server actions.
-    In Python they are Flask, FastAPI, Django and Django REST framework
-    views. AWS Lambda handlers count when they serve API Gateway requests,
-    and so do functions with a decorator listed in `handler-decorators`.
-    A call to a project
-    function that waits for Customer.io counts too, and the finding points
-    at the handler's call to that function. Calls handed to a queue, a
-    thread, FastAPI `BackgroundTasks`, Celery, `setImmediate`, `waitUntil`
-    or Next.js `after()` are left alone, as are un-awaited calls and
-    Pipelines SDK calls, which only queue the event.
+    Flags a Customer.io call that a request handler waits for: awaited in
+    JavaScript or TypeScript (also through `Promise.all` and returned
+    promise chains), or any SDK call in Python, whose SDK blocks. Handlers
+    are Express, Fastify, Koa, Hono and NestJS routes, and Next.js API
+    routes, route handlers and server actions. In Python they are Flask,
+    FastAPI, Django and Django REST framework views. Lambda handlers that
+    serve API Gateway and functions with a decorator in
+    `handler-decorators` count too. A call to a project function that waits
+    for Customer.io is reported at the handler's call to it. Calls handed
+    to a queue, a thread, `BackgroundTasks`, Celery, `setImmediate`,
+    `waitUntil` or `after()`, un-awaited calls and Pipelines SDK calls
+    (which only queue the event) are left alone.
 
     ## Why it matters
     Each call is an HTTPS round trip to Customer.io, and a slow or failing
@@ -65,8 +63,7 @@ class BlockingRequestPath(Rule):
 
     ## Use instead
     ```js
-    cio.identify(user.id, { email: user.email })
-      .catch((err) => log.warn({ err }, 'identify failed'));  // or a job queue
+    cio.identify(user.id, { email: user.email }).catch((err) => log.warn({ err }));  // or a job queue
     // Serverless: waitUntil(cio.identify(...)) or after(() => cio.identify(...))
     ```
     ```python
