@@ -102,6 +102,8 @@ NODE_APP_METHODS = {
     "getCustomersByEmail": MethodShape("lookup", (("email", 0),)),
     "getAttributes": MethodShape("lookup", (("person_id", 0),)),
     "listExports": MethodShape("lookup"),
+    "getExport": MethodShape("lookup"),
+    "downloadExport": MethodShape("lookup"),
 }
 NODE_PIPELINES_METHODS = {
     "identify": MethodShape("identify", payload_object=0),

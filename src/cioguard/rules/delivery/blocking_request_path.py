@@ -96,6 +96,8 @@ class BlockingRequestPath(Rule):
     def _waiting_handler(project: Project, call: CioCall) -> Function | None:
         if call.kind in QUEUEING_KINDS or not is_server_call(call):
             return None
+        if _is_read(call):
+            return None  # the handler needs the answer, so it cannot move off the path
         handler = request_handler(project, call.file, call.call.function)
         if handler is None or not serves_http(handler):
             return None
@@ -123,3 +125,11 @@ class BlockingRequestPath(Rule):
             hint = "Move the call off the request path, to a job queue or a caught fire-and-forget"
         confidence = "high" if call.is_direct else "medium"
         return self.report(call.span, message, hint, confidence=confidence)
+
+
+def _is_read(call: CioCall) -> bool:
+    """App API lookups (people by email, attributes) whose result the handler uses."""
+    if call.op == "lookup":
+        return True
+    raw = call.raw
+    return raw is not None and call.op == "app_request" and raw.method in ("GET", "HEAD")
