@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -365,7 +366,7 @@ class Resolver:
                 if param.name == name:
                     return self._resolve_param(file, function, param, depth)
                 if param.kind == "pattern" and name in param.fields:
-                    return [Ref("param", file, param, function)]
+                    return self._resolve_pattern_field(file, function, param, name, depth)
             nested = index.functions_by_name.get((scope, name))
             if nested is not None:
                 return [Ref("func", file, file.functions[nested])]
@@ -427,18 +428,35 @@ class Resolver:
         annotation = param.annotation.split("|")[0].strip().rstrip("?")
         if annotation:
             type_name = annotation.split("[")[0].split("<")[0].strip()
-            type_value = Value("name", function.span, type_name, value=type_name,
-                               scope=function.index)
-            for ref in self.resolve(type_value, depth):
-                if ref.kind == "sdk":
-                    client = self._client_from_sdk(ref.target, None, file, function,
-                                                   typed=(file.path, function.index, param.name))
-                    if client is not None:
-                        refs.append(Ref("client", file, client))
-                elif ref.kind == "class":
-                    refs.append(Ref("instance", ref.file, ref.target))
+            refs.extend(self._typed(file, function, type_name, param.name, depth))
         if function.name in ("constructor", "__init__") and function.class_name:
             refs.extend(self._constructor_arguments(file, function, param, depth))
+        return refs
+
+    def _resolve_pattern_field(self, file: FileFacts, function: Function, param: Param,
+                               name: str, depth: int) -> list[Ref]:
+        """``({ cio }: { cio: TrackClient })``: the field's type names a client."""
+        refs = [Ref("param", file, param, function)]
+        match = re.search(rf"(?:^|[{{;,\s]){re.escape(name)}\s*\??\s*:\s*([A-Za-z_$][\w$.]*)",
+                          param.annotation)
+        if match:
+            refs.extend(self._typed(file, function, match.group(1), name, depth))
+        return refs
+
+    def _typed(self, file: FileFacts, function: Function, type_name: str, key: str,
+               depth: int) -> list[Ref]:
+        """Clients or project instances named by a type annotation."""
+        refs = []
+        type_value = Value("name", function.span, type_name, value=type_name,
+                           scope=function.index)
+        for ref in self.resolve(type_value, depth):
+            if ref.kind == "sdk":
+                client = self._client_from_sdk(ref.target, None, file, function,
+                                               typed=(file.path, function.index, key))
+                if client is not None:
+                    refs.append(Ref("client", file, client))
+            elif ref.kind == "class":
+                refs.append(Ref("instance", ref.file, ref.target))
         return refs
 
     def _constructor_arguments(self, file, function, param, depth) -> list[Ref]:
@@ -648,8 +666,9 @@ class Resolver:
                 if found is not None:
                     return self.resolve(found, depth)
             return []
-        if kind == "client":
-            return []
+        if kind == "param" and base.function is not None and base.file is not None:
+            return self._resolve_pattern_field(base.file, base.function, base.target, prop,
+                                               depth)[1:]
         return []
 
     def _instance_member(self, file: FileFacts, fact: ClassFact, prop: str, depth: int,
