@@ -52,6 +52,18 @@ def metric_values(function: Function) -> set[str]:
     return {s for s in function.strings if s in CIO_METRICS}
 
 
+def request_method(function: Function) -> str:
+    """Return the HTTP method a handler serves, or "" when the route does not fix one."""
+    handler = function.handler
+    if handler is None:
+        return ""
+    if handler.method:
+        return handler.method.upper()
+    if handler.framework == "nextjs-app":
+        return function.name.upper()  # export async function GET(...)
+    return ""
+
+
 def first_line(project: Project, span: Span) -> Span:
     """Return the part of ``span`` on its first line, so a finding marks one line."""
     if span.line == span.end_line:
@@ -114,8 +126,9 @@ class HandlerFlow:
     These are the handler and the functions defined inside it, the other
     functions registered on the same route, and middleware mounted in the
     same file with ``use`` on every route or on a prefix of this one. Its
-    decorators count too, and so do the project functions all of these call,
-    up to ``depth`` calls away.
+    decorators, dependencies given as parameter defaults and its class's
+    ``dispatch`` count too, and so do the project functions all of these
+    call, up to ``depth`` calls away.
     """
 
     def __init__(self, project: Project, calls: CallIndex, file: FileFacts,
@@ -174,6 +187,17 @@ class HandlerFlow:
             for decorator in function.decorators:
                 target = decorator.callee if decorator.kind == "call" else decorator
                 yield from project_functions(self.project, target)
+            for param in function.params:  # FastAPI: _=Depends(verify_signature)
+                yield from project_functions(self.project, param.default)
+            yield from self._dispatch_method(function)
+
+    def _dispatch_method(self, function: Function) -> Iterator[tuple[FileFacts, Function]]:
+        """Yield ``dispatch`` of the handler's class, which Django runs before it."""
+        if function.kind != "method" or not function.class_name:
+            return
+        for fact in self.file.classes:
+            if fact.name == function.class_name and "dispatch" in fact.methods:
+                yield self.file, self.file.functions[fact.methods["dispatch"]]
 
     def own_functions(self) -> list[Function]:
         return [self.file.functions[i] for i in sorted(self.own)]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
-from ...model import Call, FileFacts, Finding, Function, Value
+from ...model import Call, FileFacts, Finding, Function, Param, Value
 from ...project import Project
+from ...resolve import argument_for
 from ..base import Rule
 from . import (
     CallIndex,
@@ -15,6 +16,7 @@ from . import (
     first_line,
     metric_values,
     reads_metric,
+    request_method,
     words,
 )
 
@@ -172,31 +174,20 @@ def _names(flow: HandlerFlow) -> list[str]:
 
 
 def _is_reporting_webhook(project: Project, flow: HandlerFlow) -> bool:
-    if all(_request_method(f) in READ_METHODS for f in flow.handlers):
+    if all(request_method(f) in READ_METHODS for f in flow.handlers):
         return False  # Customer.io sends reporting webhooks as POST requests
     names = _names(flow)
     if any(CIO_NAME.search(n) for n in names) and any(WEBHOOK_NAME.search(n) for n in names):
         return True
     own = flow.own_functions()
-    if any(_reads_cio_headers(f) for f in own):
+    if any(_reads_cio_headers(f) or _reads_cio_payload(f) for f in own):
         return True
-    if any(_reads_cio_payload(f) for f in own):
+    # The X-CIO headers are specific enough to count in any helper the handler runs.
+    if any(_reads_cio_headers(f) for _, f in flow.members):
         return True
     if any(WEBHOOK_NAME.search(n) for n in names):
         return any(_reads_cio_payload(f) for _, f in flow.members)
     return False
-
-
-def _request_method(function: Function) -> str:
-    """Return the HTTP method a handler serves, or "" when the route does not fix one."""
-    handler = function.handler
-    if handler is None:
-        return ""
-    if handler.method:
-        return handler.method.upper()
-    if handler.framework == "nextjs-app":
-        return function.name.upper()  # export async function GET(...)
-    return ""
 
 
 def _reads_cio_headers(function: Function) -> bool:
@@ -309,11 +300,41 @@ def _reserialized_message(project: Project, calls: CallIndex, file: FileFacts,
         if _rooted_at(project, callee.obj, call):
             messages.extend(other.value.args)
     for message in messages:
-        for node in expand(message, project):
-            if node.kind == "call" and node.callee is not None and (
-                    node.callee.last_name in SERIALIZERS):
-                return node
+        found = _serializer_in(message, project)
+        if found is not None:
+            return found
     return None
+
+
+def _serializer_in(value: Value, project: Project, depth: int = 0) -> Value | None:
+    """Find a ``stringify``/``dumps`` call in ``value``, following parameters to call sites."""
+    for node in expand(value, project):
+        if node.kind == "call" and node.callee is not None and (
+                node.callee.last_name in SERIALIZERS):
+            return node
+        if node.kind != "name" or depth >= 2:
+            continue
+        for ref in project.resolver.resolve(node):
+            if ref.kind != "param" or ref.function is None or ref.file is None:
+                continue
+            for argument in _arguments_for(project, ref.file, ref.function, ref.target):
+                found = _serializer_in(argument, project, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def _arguments_for(project: Project, file: FileFacts, function: Function,
+                   param: Param) -> Iterator[Value]:
+    """Yield the argument each call site of ``function`` passes for ``param``."""
+    bound = (file.language == "python" and function.kind == "method" and function.params
+             and function.params[0].name in ("self", "cls"))
+    for _, site in project.graph.sites_of(file, function):
+        callee = site.value.callee
+        offset = 1 if bound and callee is not None and callee.kind == "member" else 0
+        argument = argument_for(site.value, param, offset)
+        if argument is not None:
+            yield argument
 
 
 def _rooted_at(project: Project, value: Value | None, call: Call) -> bool:
@@ -390,8 +411,10 @@ def _route_label(flow: HandlerFlow) -> str:
     handler = flow.handlers[-1].handler
     if handler is not None and handler.framework.startswith(("nextjs", "serverless")):
         return f"`{flow.file.path}`"
-    name = flow.handlers[-1].name
-    return f"`{name}`" if name else "handler"
+    function = flow.handlers[-1]
+    if function.class_name and function.kind == "method":
+        return f"`{function.class_name}.{function.name}`"
+    return f"`{function.name}`" if function.name else "handler"
 
 
 def _short(value: Value) -> str:
