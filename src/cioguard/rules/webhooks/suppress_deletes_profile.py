@@ -10,7 +10,7 @@ from ...calls import CioCall
 from ...model import FileFacts, Finding, Function
 from ...project import Project
 from ..base import Rule
-from . import COMPLAINT_WORDS, metric_values, words
+from . import COMPLAINT_WORDS, metric_values, request_method, words
 
 STOP_NAME = re.compile(
     r"unsub|opt_?out|bounce|complain|spam|undeliver|stop_(all|e?mails?|messag|sending)"
@@ -127,8 +127,11 @@ def classify(file: FileFacts, index: int) -> Flow:
     names = []
     for function in functions:
         names.extend((function.name, function.class_name))
-        if function.handler is not None:
-            names.append(function.handler.route)
+        handler = function.handler
+        if handler is not None and handler.route:
+            names.append(handler.route)
+        elif handler is not None and handler.framework.startswith(("nextjs", "serverless")):
+            names.append(file.path.rsplit(".", 1)[0])  # app/api/unsubscribe/route
     names.append(file.path.rsplit("/", 1)[-1].split(".")[0])
     names = [name for name in names if name]
     for name in names:
@@ -144,7 +147,7 @@ def classify(file: FileFacts, index: int) -> Flow:
         if STOP_NAME.search(words(name)):
             return Flow("stop", f"in `{name}`")
     # A DELETE request that is not an unsubscribe deletes an account.
-    if any(f.handler is not None and f.handler.method == "DELETE" for f in functions):
+    if any(request_method(f) == "DELETE" for f in functions):
         return Flow("erasure", "in a DELETE handler")
     return Flow("", "")
 
