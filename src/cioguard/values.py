@@ -40,7 +40,10 @@ ENV_PREFIX = re.compile(r"(^|[._])(env|environment|stage|prefix|node_env|deploy|
 EMAIL_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 PHONE_TEXT = re.compile(r"(?<![\w])\+?\d[\d\s().-]{6,}\d(?![\w])")
 IPV4_TEXT = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-IPV6_TEXT = re.compile(r"(?<![:\w])(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}(?![:\w])")
+# Underscores may touch an address, as in event names like ``login_from_<ip>``.
+IPV6_TEXT = re.compile(
+    r"(?<![:0-9A-Za-z])(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}(?![:0-9A-Za-z])"
+)
 
 
 def unwrap_identity(value: Value) -> Value:
