@@ -35,14 +35,19 @@ NEUTRAL_TOKENS = frozenset({
     "setting", "prod", "production", "dev", "development", "staging", "live", "default",
     "my", "value", "raw", "eu", "us", "auth", "credential", "credentials", "creds",
 })
+# Words that may qualify a kind without changing it: CIO_TRACKING_SITE_ID is a Site ID.
+QUALIFIERS = {SITE: frozenset({"tracking", "track"})}
 SECRET_TOKENS = frozenset({"key", "secret", "token"})
 KIND_TOKENS = {
     SITE: frozenset({"site"}),
-    TRACK: frozenset({"track"}),
+    TRACK: frozenset({"track", "tracking"}),
     APP: frozenset({"app", "bearer", "transactional"}),
     WEBHOOK: frozenset({"webhook", "webhooks", "signing", "signature", "reporting", "hmac"}),
     PIPELINES: frozenset({"write", "cdp", "pipelines", "pipeline"}),
 }
+# Prefixes that frameworks require on environment variables: NEXT_PUBLIC_CIO_SITE_ID.
+FRAMEWORK_PREFIX = re.compile(r"^(NEXT_PUBLIC|REACT_APP|EXPO_PUBLIC|NUXT_PUBLIC|NUXT|VITE|GATSBY"
+                              r"|PUBLIC)_(?=[A-Z])")
 WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 # Calls that read a setting named by their first argument: required('CIO_SITE_ID'),
 # os.getenv("X"), env.str("X"), config.get("customerio.siteId").
@@ -78,18 +83,15 @@ def tokens(name: str) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def name_kind(name: str) -> str | None:
     """Classify a name: ``CIO_SITE_ID`` is a Site ID, and ``CIO_KEY`` gives None."""
-    found = tokens(name)
+    found = tokens(FRAMEWORK_PREFIX.sub("", name))
     if not found:
         return None
-    for kind, required in ((SITE, {"site"}), (TRACK, {"track"}), (APP, {"app"}),
-                           (WEBHOOK, set()), (PIPELINES, set())):
+    for kind in (SITE, TRACK, APP, WEBHOOK, PIPELINES):
         own = KIND_TOKENS[kind]
         if not found & own:
             continue
-        if found - own - CIO_TOKENS - NEUTRAL_TOKENS:
+        if found - own - CIO_TOKENS - NEUTRAL_TOKENS - QUALIFIERS.get(kind, frozenset()):
             return None  # another vendor's or another thing's name: STRIPE_WEBHOOK_SECRET
-        if not required <= found:
-            continue
         if kind == SITE and not ({"id"} | CIO_TOKENS) & found:
             return None
         if kind == APP and not ("api" in found or found & CIO_TOKENS or "bearer" in found
