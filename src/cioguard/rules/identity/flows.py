@@ -45,6 +45,9 @@ USER_WORDS = {
     "subscriber",
     "subscribers",
 }
+USER_TABLES = {"users", "accounts", "customers", "members", "profiles", "subscribers"}
+# Words that may stand before a user word in a class name: ``AppUser``, ``NewUser``.
+CLASS_PREFIX_WORDS = {"app", "auth", "new", "site"}
 # Billing providers call their records "customers", so creating one does not
 # create a user.
 BILLING_ROOTS = {
@@ -55,21 +58,44 @@ BILLING_ROOTS = {
     "recurly",
     "lemonsqueezy",
 }
-USER_DATA_KEYS = {
-    "email",
+# Keys that only an account record has. An email alone may belong to an
+# invitation or a password reset, so it counts only together with a name.
+ACCOUNT_KEYS = {
     "password",
     "password_hash",
     "passwordHash",
     "hashed_password",
+    "encrypted_password",
+    "password_digest",
     "username",
+    "user_name",
 }
-SIGNUP_EVENT_WORDS = (
-    "signedup",
-    "signup",
+NAME_KEYS = {
+    "name",
+    "first_name",
+    "firstName",
+    "last_name",
+    "lastName",
+    "full_name",
+    "fullName",
+    "display_name",
+    "displayName",
+}
+# Words that may stand beside "registered" in a signup event name.
+REGISTRATION_WORDS = {
     "registered",
-    "accountcreated",
-    "usercreated",
-)
+    "registration",
+    "user",
+    "account",
+    "member",
+    "customer",
+    "new",
+    "completed",
+    "complete",
+    "finished",
+    "success",
+    "successful",
+}
 MAX_HELPER_DEPTH = 2
 
 
@@ -172,6 +198,7 @@ class SignupEvidence:
     def __init__(self, project: Project):
         self.project = project
         self._creation: dict[tuple[str, int], str | None] = {}
+        self._calls_by_flow: dict[str, dict[int, list[Call]]] = {}
 
     def reason(self, flow: tuple[str, int], calls: list[CioCall]) -> str | None:
         """Return why the flow creates a user (a short phrase), or None."""
@@ -183,57 +210,118 @@ class SignupEvidence:
                 return f"tracks `{call.slots['event_name'].text}`"
         return None
 
-    def creation(self, flow: tuple[str, int]) -> str | None:
-        if flow not in self._creation:
-            self._creation[flow] = None  # a recursive helper finds this and stops
-            path, index = flow
-            file = self.project.files[path]
-            self._creation[flow] = self._creation_in(file, index, 0)
-        return self._creation[flow]
-
-    def _creation_in(self, file: FileFacts, index: int, depth: int) -> str | None:
-        for call in file.calls:
-            if flow_index(file, call.function) != index:
-                continue
+    def creation(self, flow: tuple[str, int], depth: int = 0) -> str | None:
+        """Return the call in the flow that creates a user, following helpers."""
+        if flow in self._creation:
+            return self._creation[flow]
+        self._creation[flow] = None  # a recursive helper finds this and stops
+        path, index = flow
+        file = self.project.files[path]
+        found = None
+        for call in self._flow_calls(file).get(index, []):
             if creates_user(call.value, self.project):
-                return _callee_text(call)
+                found = _callee_text(call)
+                break
             if depth >= MAX_HELPER_DEPTH:
                 continue
             for target_file, target in self.project.graph.targets(file, call):
-                found = self._creation_in(target_file, target.index, depth + 1)
-                if found is not None:
-                    return _callee_text(call)
-        return None
+                if self.creation((target_file.path, target.index), depth + 1):
+                    found = _callee_text(call)
+                    break
+            if found is not None:
+                break
+        self._creation[flow] = found
+        return found
+
+    def _flow_calls(self, file: FileFacts) -> dict[int, list[Call]]:
+        by_flow = self._calls_by_flow.get(file.path)
+        if by_flow is None:
+            by_flow = {}
+            for call in file.calls:
+                by_flow.setdefault(flow_index(file, call.function), []).append(call)
+            self._calls_by_flow[file.path] = by_flow
+        return by_flow
 
 
 def creates_user(value: Value, project: Project) -> bool:
     """Return True for a call that creates a user: ``users.insert``, ``signUp``, ..."""
     callee = value.callee
-    if value.kind != "call" or callee is None:
+    if callee is None or value.kind not in ("call", "new"):
         return False
+    if _is_constructor(value):
+        return _user_class(callee) and _has_user_data(value, project)
     method = callee.value if callee.kind in ("member", "name") else None
     if method in USER_CREATE_METHODS:
         return True
+    receiver = _receiver_words(callee.obj) if callee.kind == "member" else []
+    if method == "add" and "session" in receiver:
+        return _builds_user(value.args[:1], project)  # SQLAlchemy ``session.add(user)``
+    if method == "save" and callee.kind == "member" and not value.args:
+        return _builds_user(
+            [callee.obj], project
+        )  # Mongoose ``new User({...}).save()``
     if method not in CREATE_METHODS:
         return False
-    receiver = _receiver_words(callee.obj) if callee.kind == "member" else []
     if receiver and receiver[0] in BILLING_ROOTS:
         return False
-    if USER_WORDS & set(receiver):
+    if USER_WORDS & set(receiver) or _names_user_table(value):
         return True
     return _has_user_data(value, project)
 
 
+def _is_constructor(value: Value) -> bool:
+    """Return True for ``new User(...)``, and for ``User(...)`` in Python."""
+    if value.kind == "new":
+        return True
+    name = value.callee.last_name if value.callee is not None else None
+    python = value.span is not None and value.span.path.endswith(".py")
+    return python and bool(name) and name[0].isupper() and value.callee.kind == "name"
+
+
+def _user_class(callee: Value) -> bool:
+    """Return True for a class named like a user: ``User``, ``AppUser``, ``Customer``."""
+    words = split_words(callee.last_name or "")
+    if not words or words[-1] not in USER_WORDS:
+        return False
+    return set(words[:-1]) <= CLASS_PREFIX_WORDS
+
+
+def _builds_user(values: list[Value], project: Project) -> bool:
+    """Return True when a value is a user record built with ``User(...)``."""
+    for value in values:
+        for resolved in [value, *project.values_of(value)]:
+            if resolved.kind not in ("call", "new") or not _is_constructor(resolved):
+                continue
+            if _user_class(resolved.callee) and _has_user_data(resolved, project):
+                return True
+    return False
+
+
+def _names_user_table(value: Value) -> bool:
+    """Return True for ``db.insert(users)`` and ``insert("users", ...)``."""
+    for argument in value.args[:1]:
+        if argument.kind in ("name", "str") and str(argument.value) in USER_TABLES:
+            return True
+    return False
+
+
 def _receiver_words(value: Value | None) -> list[str]:
-    """Split a receiver chain into lowercase words: ``db.userRepo`` -> db user repo."""
-    names = []
+    """Split a receiver chain into lowercase words: ``db.userRepo`` -> db user repo.
+
+    Arguments of calls in the chain count too: ``supabase.from("users")``,
+    ``getRepository(User)``.
+    """
+    names: list[str] = []
     seen = 0
     while value is not None and seen < 12:
         seen += 1
         if value.kind in ("name", "member"):
-            names.append(value.value)
+            names.append(str(value.value))
             value = value.obj if value.kind == "member" else None
         elif value.kind == "call" and value.callee is not None:
+            for argument in value.args[:1]:
+                if argument.kind == "str" or argument.kind == "name":
+                    names.append(str(argument.value))
             value = value.callee
         elif value.kind in ("index", "await"):
             value = value.children[0]
@@ -241,13 +329,18 @@ def _receiver_words(value: Value | None) -> list[str]:
             break
     words = []
     for name in reversed(names):
-        for part in re.split(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])", str(name)):
-            if part:
-                words.append(part.lower())
+        words.extend(split_words(name))
     return words
 
 
+def split_words(name: str) -> list[str]:
+    """Split an identifier or event name into lowercase words: ``userId`` -> user id."""
+    parts = re.split(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])", name)
+    return [part.lower() for part in parts if part]
+
+
 def _has_user_data(value: Value, project: Project) -> bool:
+    """Return True when the created record has account fields (a password, a name)."""
     keys = set(value.kwargs)
     for argument in value.args[:1]:
         for resolved in [argument, *project.values_of(argument)]:
@@ -256,17 +349,26 @@ def _has_user_data(value: Value, project: Project) -> bool:
                 nested = resolved.get("data")  # Prisma: ``create({data: {...}})``
                 if nested is not None and nested.kind == "object":
                     keys.update(key for key in nested.keys if key)
-    return bool(keys & USER_DATA_KEYS)
+    if keys & ACCOUNT_KEYS:
+        return True
+    return "email" in keys and bool(keys & NAME_KEYS)
 
 
 def signup_event(call: CioCall, project: Project) -> bool:
     """Return True when the tracked event name says the person just signed up."""
     names = constant_strings(call.slots.get("event_name"), project.resolver) or []
-    for name in names:
-        squashed = re.sub(r"[^a-z]", "", name.lower())
-        if any(word in squashed for word in SIGNUP_EVENT_WORDS):
-            return True
-    return False
+    return any(is_signup_name(name) for name in names)
+
+
+def is_signup_name(name: str) -> bool:
+    """Return True for ``signed_up``, ``UserSignedUp``, ``user_registered``, ..."""
+    words = split_words(name)
+    joined = " ".join(words)
+    if "signup" in words or re.search(r"\bsign(ed)? up\b", joined):
+        return True
+    if {"registered", "registration"} & set(words):
+        return set(words) <= REGISTRATION_WORDS
+    return len(words) == 2 and words[1] == "created" and words[0] in ("user", "account")
 
 
 def _callee_text(call: Call) -> str:

@@ -5,17 +5,21 @@ from __future__ import annotations
 from typing import Iterable
 
 from ...calls import CioCall
-from ...model import Finding
+from ...model import Finding, Value
 from ...project import Project
+from ...values import unwrap_identity
 from ..base import Rule
 from ..helpers import first_in_path_order
 from .flows import (
     SignupEvidence,
     call_label,
+    flow_index,
     flow_key,
     group_by_flow,
     order_key,
     person_key,
+    person_value,
+    signup_event,
 )
 
 
@@ -81,6 +85,9 @@ class TrackBeforeIdentify(Rule):
         calls = project.calls(op=("track", "identify"))
         flows = group_by_flow(calls)
         evidence = SignupEvidence(project)
+        keys = {id(call): person_key(call, project) for call in calls}
+        # Calls inside wrappers with call sites: the call sites show the signup flow.
+        wrapped = {id(call.inner) for call in calls if call.inner is not None}
         flagged: set[int] = set()
         reported = set()
         tracks = sorted((c for c in calls if c.op == "track"), key=lambda c: c.depth)
@@ -88,7 +95,7 @@ class TrackBeforeIdentify(Rule):
             if any(id(inner) in flagged for inner in track.chain()[1:]):
                 continue
             finding = self._check_track(
-                track, flows[flow_key(track)], evidence, project
+                track, flows[flow_key(track)], evidence, keys, wrapped
             )
             if finding is None:
                 continue
@@ -105,22 +112,25 @@ class TrackBeforeIdentify(Rule):
         track: CioCall,
         flow: list[CioCall],
         evidence: SignupEvidence,
-        project: Project,
+        keys: dict[int, str | None],
+        wrapped: set[int],
     ) -> Finding | None:
-        key = person_key(track, project)
+        key = keys[id(track)]
         if key is None:
             return None
+
         position = order_key(track)
         earlier, later = [], []
         for other in flow:
-            if other.op != "identify" or person_key(other, project) != key:
+            if other.op != "identify" or keys[id(other)] != key:
                 continue
             (earlier if order_key(other) < position else later).append(other)
+        # A pair made at one wrapper call site was judged inside the wrapper.
+        later = [other for other in later if other.call is not track.call]
+
         label = call_label(track)
         person = track.slots.get("person_id") or track.slots.get("identifiers")
         person_text = person.text if person is not None else key
-        # A pair made at one wrapper call site was judged inside the wrapper.
-        later = [other for other in later if other.call is not track.call]
         if later and not earlier:
             line = later[0].span.line + 1
             return self.report(
@@ -129,9 +139,10 @@ class TrackBeforeIdentify(Rule):
                 f"on line {line}",
                 "Move the identify call above this track call",
             )
-        if earlier:
+        if earlier or id(track) in wrapped:
             return None
-        reason = evidence.reason(flow_key(track), flow)
+
+        reason = self._signup_reason(track, flow, evidence)
         if reason is None:
             return None
         return self.report(
@@ -142,6 +153,23 @@ class TrackBeforeIdentify(Rule):
             f"(the flow {reason})",
             confidence="medium",
         )
+
+    @staticmethod
+    def _signup_reason(
+        track: CioCall, flow: list[CioCall], evidence: SignupEvidence
+    ) -> str | None:
+        """Return why the track's flow is a signup, or None.
+
+        A helper that only tracks a signup event for a person its caller
+        passes in is left to its callers, which may identify first.
+        """
+        created = evidence.creation(flow_key(track))
+        if created is not None:
+            return f"calls `{created}`"
+        named = [call for call in flow if signup_event(call, evidence.project)]
+        if not named or person_from_caller(track, evidence.project):
+            return None
+        return f"tracks `{named[0].slots['event_name'].text}`"
 
     def _check_project(self, calls: list[CioCall]) -> Finding | None:
         if any(call.op == "identify" for call in calls):
@@ -156,3 +184,53 @@ class TrackBeforeIdentify(Rule):
             "Identify each person with their email before tracking events for them",
             confidence="medium",
         )
+
+
+ENTRY_CONTEXTS = ("task", "worker", "script", "main", "test")
+
+
+def person_from_caller(call: CioCall, project: Project) -> bool:
+    """Return True when the person id comes from a parameter of a helper function.
+
+    Request handlers, tasks and scripts are entry points, so their
+    parameters do not count.
+    """
+    file = call.file
+    function = file.functions[flow_index(file, call.call.function)]
+    if function.index == 0 or function.handler is not None:
+        return False
+    if function.context in ENTRY_CONTEXTS:
+        return False
+    params = set()
+    for param in function.params:
+        params.add(param.name)
+        params.update(param.fields)
+    value = person_value(call)
+    for _ in range(4):
+        root = _root_name(value)
+        if root is None:
+            return False
+        if root.value in params:
+            return True
+        resolved = [v for v in project.values_of(root) if v is not root]
+        if len(resolved) != 1:
+            return False
+        value = resolved[0]
+    return False
+
+
+def _root_name(value: Value | None) -> Value | None:
+    """Return the name a member chain starts from: ``user`` for ``user.profile.id``."""
+    value = unwrap_identity(value) if value is not None else None
+    seen = 0
+    while value is not None and seen < 12:
+        seen += 1
+        if value.kind == "name":
+            return value
+        if value.kind in ("member", "index", "await"):
+            value = value.children[0] if value.children else None
+        elif value.kind == "call" and value.callee is not None:
+            value = value.callee
+        else:
+            return None
+    return None
