@@ -8,6 +8,7 @@ from typing import Iterable
 from ...calls import CioCall
 from ...model import Finding, Value
 from ...project import Project
+from ...values import email_reason
 from ..base import Rule
 from ..helpers import first_in_path_order
 from .flows import SignupEvidence, call_label, flow_key, group_by_flow, person_value
@@ -94,6 +95,8 @@ class MissingEmailAttribute(Rule):
             attributes = sent[id(call)]
             if not attributes.complete or EMAIL in attributes.keys:
                 continue
+            if _email_as_id(call, project):
+                continue  # the profile gets the email from its id
             reason = self._creation_reason(call, attributes, flows, evidence)
             if reason is None:
                 continue
@@ -101,7 +104,7 @@ class MissingEmailAttribute(Rule):
             if call.span not in reported:
                 reported.add(call.span)
                 yield self._finding(call, reason)
-        finding = self._check_project(identifies, sent)
+        finding = self._check_project(identifies, sent, project)
         if finding is not None and finding.span not in reported:
             yield finding
 
@@ -129,13 +132,13 @@ class MissingEmailAttribute(Rule):
         return self.report(call.span, message, hint)
 
     def _check_project(
-        self, identifies: list[CioCall], sent: dict[int, Attributes]
+        self, identifies: list[CioCall], sent: dict[int, Attributes], project: Project
     ) -> Finding | None:
         """Report the first identify when no identify in the project sends an email."""
         wrapped = {id(call.origin) for call in identifies if not call.is_direct}
         for call in identifies:
             attributes = sent[id(call)]
-            if EMAIL in attributes.keys:
+            if EMAIL in attributes.keys or _email_as_id(call, project):
                 return None
             if not attributes.complete and not _unknown_only_in_wrapper(
                 call, attributes, wrapped
@@ -150,6 +153,12 @@ class MissingEmailAttribute(Rule):
             "Add the `email` attribute to the identify that creates the profile",
             confidence="medium",
         )
+
+
+def _email_as_id(call: CioCall, project: Project) -> bool:
+    """Return True when the person id is an email, which Customer.io stores as one."""
+    person = person_value(call)
+    return person is not None and email_reason(person, project.resolver) is not None
 
 
 def _unknown_only_in_wrapper(
@@ -169,8 +178,14 @@ def _unknown_only_in_wrapper(
 
 
 def sent_attributes(call: CioCall, project: Project) -> Attributes:
-    """The attribute names an identify call sends, as far as the code shows them."""
+    """Return the attribute names an identify call sends, as far as the code shows."""
     found = Attributes()
+    for splat in call.origin.call.value.splats:
+        if _mutated(
+            splat, project
+        ):  # ``attrs.update(...)`` before ``identify(**attrs)``
+            found.complete = False
+            found.unknown.append(splat)
     identifiers = call.slots.get("identifiers")
     if identifiers is not None:
         _collect(identifiers, project, found, 0)
@@ -192,18 +207,17 @@ def sent_attributes(call: CioCall, project: Project) -> Attributes:
 
 
 def _collect(value: Value, project: Project, found: Attributes, depth: int) -> None:
+    """Add the keys of an attributes value, or mark the attributes incomplete."""
     if depth > MAX_DEPTH:
         found.complete = False
         return
-    literals = (
-        [value]
-        if value.kind == "object"
-        else [
-            resolved for resolved in project.values_of(value) if resolved is not value
-        ]
-    )
+    if value.kind == "object":
+        literals = [value]
+    else:
+        literals = [v for v in project.values_of(value) if v is not value]
+    literals = [_dict_call_object(literal) for literal in literals]
     objects = [literal for literal in literals if literal.kind == "object"]
-    if not objects or len(objects) != len(literals):
+    if not objects or len(objects) != len(literals) or _mutated(value, project):
         found.complete = False
         found.unknown.append(value)
         return
@@ -215,6 +229,52 @@ def _collect(value: Value, project: Project, found: Attributes, depth: int) -> N
                 found.keys.add(key)
     if value.kind == "name":
         found.keys.update(_keyed_assigns(value, project))
+
+
+def _dict_call_object(value: Value) -> Value:
+    """Read Python ``dict(plan=..., **base)`` as the object literal it builds."""
+    callee = value.callee
+    if value.kind != "call" or callee is None or callee.dotted != "dict" or value.args:
+        return value
+    pairs = list(zip(value.keys, value.children[1:]))
+    keys = tuple(None if key in ("**", "...") else key for key, _ in pairs)
+    children = tuple(child for _, child in pairs)
+    return Value(
+        "object",
+        value.span,
+        value.text,
+        children=children,
+        keys=keys,
+        scope=value.scope,
+    )
+
+
+MUTATING_METHODS = {"update", "setdefault", "set"}
+
+
+def _mutated(value: Value, project: Project) -> bool:
+    """Return True when a call may add keys to the named dict or object.
+
+    Covers ``attrs.update(...)``, ``attrs.setdefault(...)`` and
+    ``Object.assign(attrs, ...)`` in the function where ``attrs`` is used.
+    """
+    file = project.resolver.file_of(value)
+    if value.kind != "name" or file is None or value.scope < 0:
+        return False
+    for call in file.calls:
+        if call.function != value.scope:
+            continue
+        callee = call.value.callee
+        if callee is None or callee.kind != "member":
+            continue
+        target = None
+        if callee.value in MUTATING_METHODS:
+            target = callee.obj
+        elif callee.dotted == "Object.assign" and call.value.args:
+            target = call.value.args[0]
+        if target is not None and target.kind == "name" and target.value == value.value:
+            return True
+    return False
 
 
 def _spread_operand(value: Value) -> Value:
