@@ -12,7 +12,7 @@ from ...project import Project
 from ...values import constant_strings, email_reason, unwrap_identity
 from ..base import Rule
 from ..helpers import describe_origin, in_wrapper_body
-from .flows import expression_key, person_value
+from .flows import expression_key, person_value, split_words
 
 EVENT_OPS = ("track", "track_anonymous")
 ID_WORDS = {"id", "pk", "uuid", "guid"}
@@ -52,7 +52,7 @@ MAX_DEPTH = 4
 
 @dataclass(slots=True)
 class Repeat:
-    """Why an event id repeats, and the expression that decided it."""
+    """A reason that an event id repeats, with the expression that decided it."""
 
     what: str
     source: Value
@@ -63,12 +63,12 @@ class EventIdReuse(Rule):
     """Finds event ids that repeat, so Customer.io drops the later events.
 
     ## What it does
-    Flags the top-level `id` of an event (Node `track(id, {name, id})`,
-    Python `track(..., id=...)` in customerio 3, the `id` of a Track v2
-    event) when its value repeats from one event to the next: the call's
-    person id, an email address, a person's id (`user.id`,
-    `req.user.id`, `current_user.id`, `userId`, `account_id`) or a
-    constant. An `id` inside the event data is not the event id and is
+    Flags the top-level `id` of an event when its value repeats from one
+    event to the next. That `id` is Node `track(id, {name, id})`, Python
+    `track(..., id=...)` in customerio 3, or the `id` of a Track v2 event.
+    Repeating values are the call's person id, the event name, an email
+    address, a person's id (`user.id`, `req.user.id`, `current_user.id`,
+    `userId`, `account_id`) and constants. An `id` inside the event data is not the event id and is
     left alone, and so are fresh ids (`ulid()`, `uuid4()`,
     `randomUUID()`) and ids of the thing the event is about, such as
     `order.id` on `order_placed`.
@@ -157,10 +157,11 @@ class EventIdReuse(Rule):
 def repeat_reason(
     value: Value, call: CioCall, project: Project, depth: int = 0
 ) -> Repeat | None:
-    """Why an event id value is the same for many events, or None."""
+    """Return why an event id value is the same for many events, or None."""
     if depth > MAX_DEPTH:
         return None
     value = unwrap_identity(value)
+
     if value.kind in ("str", "num") or (
         value.kind == "template"
         and constant_strings(value, project.resolver) is not None
@@ -170,11 +171,18 @@ def repeat_reason(
         found = _resolved_reason(value, call, project, depth)
         if found is not None:
             return found
+
     person = person_value(call) or call.slots.get("anonymous_id")
     if person is not None and expression_key(value, project) == expression_key(
         person, project
     ):
         return Repeat("is the person id, which repeats across events", value)
+    name = call.slots.get("event_name")
+    if name is not None and expression_key(value, project) == expression_key(
+        name, project
+    ):
+        return Repeat("is the event name, which repeats across events", value)
+
     if email_reason(value, project.resolver) is not None:
         return Repeat("is an email address, which repeats across events", value)
     owner = _person_owner(value)
@@ -190,7 +198,7 @@ def repeat_reason(
 def _template_reason(
     value: Value, call: CioCall, project: Project, depth: int
 ) -> Repeat | None:
-    """A template repeats when every part that varies is itself a repeating value."""
+    """Report a template when every part that varies is itself a repeating value."""
     varying = [
         part
         for part in value.children
@@ -209,7 +217,7 @@ def _template_reason(
 def _resolved_reason(
     value: Value, call: CioCall, project: Project, depth: int
 ) -> Repeat | None:
-    """The reason for the value a local variable or constant holds."""
+    """Return the reason for the value that a local variable or constant holds."""
     resolved = [v for v in project.values_of(value) if v is not value]
     if len(resolved) != 1 or resolved[0].span is None:
         return None
@@ -229,13 +237,13 @@ def _person_owner(value: Value) -> str | None:
     name = _last_segment(value)
     if name is None:
         return None
-    words = _words(name)
+    words = split_words(name)
     if not words or words[-1] not in ID_WORDS:
         return None
     owners = [word for word in words[:-1] if word in PERSON_WORDS]
     if not owners and len(words) == 1 and value.kind in ("member", "index"):
         parent = _last_segment(value.children[0])
-        owners = [word for word in _words(parent or "") if word in PERSON_WORDS]
+        owners = [word for word in split_words(parent or "") if word in PERSON_WORDS]
     return owners[-1] if owners else None
 
 
@@ -246,8 +254,8 @@ def _once_for(owner: str, call: CioCall, project: Project) -> bool:
     """
     names = constant_strings(call.slots.get("event_name"), project.resolver) or []
     for name in names:
-        words = set(_words(name))
-        squashed = "".join(_words(name))
+        words = set(split_words(name))
+        squashed = "".join(split_words(name))
         if owner in words and any(verb in squashed for verb in ONCE_VERBS):
             return True
     return False
@@ -263,11 +271,6 @@ def _last_segment(value: Value) -> str | None:
     ):
         return value.children[1].value
     return None
-
-
-def _words(name: str) -> list[str]:
-    parts = re.split(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])", name)
-    return [part.lower() for part in parts if part]
 
 
 def _short(text: str) -> str:
