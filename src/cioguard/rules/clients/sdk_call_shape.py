@@ -171,6 +171,8 @@ class SdkCallShape(Rule):
                 "Pass event data as `data={...}`; customerio 3 accepts only the `data`, "
                 "`id` and `timestamp` keywords",
             )
+        # NOTE: 2.x also files `id=` and `data=` under the event data; only the
+        # timestamp is reported, as the rule catalogue specifies.
         if "timestamp" not in names:
             return None
         message = (f"`{through}()` forwards `timestamp=` into the event data of customerio "
@@ -214,6 +216,7 @@ def _sent_keywords(call: Value, project: Project) -> Keywords:
 def _forwarded_kwargs(call: CioCall, project: Project
                       ) -> tuple[Function, list[tuple[FileFacts, Call]]] | None:
     """The wrapper whose own ``**kwargs`` reach this call, and its call sites."""
+    # TODO: follow **kwargs through a wrapper of a wrapper; only one level is read.
     function = project.owner(call)
     kwargs = next((p for p in function.params if p.kind == "kwargs"), None)
     if kwargs is None:
