@@ -171,8 +171,8 @@ class SdkCallShape(Rule):
                 "Pass event data as `data={...}`; customerio 3 accepts only the `data`, "
                 "`id` and `timestamp` keywords",
             )
-        # NOTE: 2.x also files `id=` and `data=` under the event data; only the
-        # timestamp is reported, as the rule catalogue specifies.
+        # NOTE: 2.x also files `id=` and `data=` under the event data, and this
+        # check does not report them.
         if "timestamp" not in names:
             return None
         message = (f"`{through}()` forwards `timestamp=` into the event data of customerio "
