@@ -6,14 +6,15 @@ import re
 from typing import Iterable, Iterator
 
 from ...calls import CioCall
-from ...model import Finding
+from ...model import Finding, Function
 from ...project import Project
 from ..base import Rule
 from ..helpers import first_in_path_order, object_entries
 from . import COMPLAINT_WORDS, FAILURE_METRICS, metric_values, words
 
 EMAIL_OPS = ("send_email", "trigger_broadcast")
-SIGNATURE_HEADERS = ("x-cio-signature", "x_cio_signature")
+SIGNATURE_HEADER = "x-cio-signature"
+SIGNATURE_PARAM = "x_cio_signature"  # FastAPI reads the header into this parameter
 # Names of code that records an address as bad: markEmailInvalid,
 # mark_email_undeliverable, email_deliverable, invalidate_address.
 INVALID_ADDRESS_NAME = re.compile(
@@ -111,19 +112,22 @@ def _handles_failures(project: Project, calls: list[CioCall]) -> bool:
         return True
     if any(call.raw is not None and ESP_SUPPRESSION_PATH in call.raw.path for call in calls):
         return True
-    for name in _names(project):
-        if INVALID_ADDRESS_NAME.search(words(name)):
+    if any(INVALID_ADDRESS_NAME.search(words(name)) for name in _names(project)):
+        return True
+    return any(_reads_failures(function)
+               for file in project.files.values() for function in file.functions)
+
+
+def _reads_failures(function: Function) -> bool:
+    """Check for failure metrics, the signature header or an ESP suppression URL."""
+    if function.strings & COMPLAINT_WORDS or metric_values(function) & FAILURE_METRICS:
+        return True
+    if any(param.name == SIGNATURE_PARAM for param in function.params):
+        return True
+    for text in function.strings:
+        lowered = text.lower()
+        if lowered == SIGNATURE_HEADER or ESP_SUPPRESSION_PATH in lowered:
             return True
-    for file in project.files.values():
-        for function in file.functions:
-            if function.strings & COMPLAINT_WORDS or metric_values(function) & FAILURE_METRICS:
-                return True
-            if any(p.name == SIGNATURE_HEADERS[1] for p in function.params):
-                return True
-            for text in function.strings:
-                lowered = text.lower()
-                if lowered == SIGNATURE_HEADERS[0] or ESP_SUPPRESSION_PATH in lowered:
-                    return True
     return False
 
 

@@ -112,6 +112,8 @@ class SuppressDeletesProfile(Rule):
         names an erasure flow leaves the call alone, and the first that names
         a stop flow decides where the finding goes.
         """
+        # NOTE: the chain holds direct calls only. A task enqueued with
+        # `.delay()` or a job queue is not linked to the code that enqueued it.
         for node in reversed(call.chain()):
             flow = classify(node.file, node.call.function)
             if flow.kind == "erasure":
