@@ -68,10 +68,10 @@ class EventIdReuse(Rule):
     `track(..., id=...)` in customerio 3, or the `id` of a Track v2 event.
     Repeating values are the call's person id, the event name, an email
     address, a person's id (`user.id`, `req.user.id`, `current_user.id`,
-    `userId`, `account_id`) and constants. An `id` inside the event data is not the event id and is
-    left alone, and so are fresh ids (`ulid()`, `uuid4()`,
-    `randomUUID()`) and ids of the thing the event is about, such as
-    `order.id` on `order_placed`.
+    `userId`, `account_id`) and constants. An `id` inside the event data
+    is not the event id and is left alone, and so are fresh ids (`ulid()`,
+    `uuid4()`, `randomUUID()`) and ids of the thing the event is about,
+    such as `order.id` on `order_placed`.
 
     ## Why it matters
     Customer.io uses the event `id` to deduplicate: an event whose `id` it
@@ -99,7 +99,8 @@ class EventIdReuse(Rule):
 
     ## Known problems
     An id that a function returns, or that comes through a parameter the
-    scanner cannot follow, is not checked. Ids of other things
+    scanner cannot follow, is not checked. Track API calls only: a Data
+    Pipelines `messageId` is not checked. Ids of other things
     (`order.id`) are assumed to belong to an event that happens once for
     that thing.
 

@@ -50,7 +50,7 @@ class MissingEmailAttribute(Rule):
 
     ## Example
     ```js
-    await cio.identify(account.id, { name: account.name, created_at: nowSeconds() });
+    await cio.identify(account.id, { name: account.name, created_at: now() });
     ```
     ```python
     cio.identify(id=user.id, first_name=user.first_name, created_at=user.created_at)
@@ -59,7 +59,7 @@ class MissingEmailAttribute(Rule):
     ## Use instead
     ```js
     await cio.identify(account.id, {
-      email: account.email, name: account.name, created_at: nowSeconds(),
+      email: account.email, name: account.name, created_at: now(),
     });
     ```
     ```python
@@ -69,9 +69,11 @@ class MissingEmailAttribute(Rule):
     project sends the email where it creates the profile.
 
     ## Known problems
-    Attributes passed as a parameter the scanner cannot follow, or returned
-    by a function, are unknown, and an identify with unknown attributes is
-    never reported.
+    Attributes passed as a parameter the scanner cannot follow, returned by
+    a function, or changed by `update()` or `Object.assign()`, are unknown,
+    and an identify with unknown attributes is never reported. An identify
+    whose id is an email is not reported either, because Customer.io
+    stores an email-shaped id as the email (CIO004 reports that id).
 
     ## References
     - https://docs.customer.io/journeys/identifying-people/

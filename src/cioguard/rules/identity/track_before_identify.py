@@ -31,18 +31,18 @@ class TrackBeforeIdentify(Rule):
     person id comes after it. Flags a track call in a signup flow when no
     identify for that id comes before it. A flow is one function body with
     the wrappers it calls. It is a signup flow when it creates a user
-    (`users.insert`, `prisma.user.create`, `User.objects.create_user`,
-    `signUp`, `register` on a user-like receiver), or when it tracks an
-    event named like `signed_up`, `registered` or `user_created`. Person ids compare by
-    their text after locals are followed, so `user.id` matches
-    `String(user.id)`. Once per project, it also flags the first track call
-    (by path, then line) when nothing in the project calls identify.
+    (`users.insert`, `prisma.user.create`, `db.insert(users)`,
+    `User.objects.create_user`, `session.add(User(...))`, `signUp`), or
+    when it tracks an event named like `signed_up`, `registered` or
+    `user_created`. Person ids compare by their text after locals are
+    followed, so `user.id` matches `String(user.id)`. Once per project, it
+    also flags the first track call (by path, then line) when nothing in
+    the project calls identify.
 
     ## Why it matters
     A track call for an id that Customer.io does not know creates an empty
-    profile with no email, which no email campaign can reach. Campaigns
-    triggered by the event, such as a welcome series on `signed_up`, may
-    not start because the person lacks the attributes their filters read.
+    profile with no email, which no email campaign can reach. A welcome
+    series triggered by `signed_up` may not start for that person.
 
     ## Example
     ```js
@@ -64,13 +64,14 @@ class TrackBeforeIdentify(Rule):
     cio.identify(id=current_user.id, plan=current_user.plan)
     cio.track(current_user.id, "trial_started")
     ```
-    Track calls for people who already exist are left alone when the
-    project identifies them elsewhere, and so are anonymous events.
+    Anonymous events and events for people who already exist are left alone.
 
     ## Known problems
     Ids that are written differently for the same person (`user.id` and
     `session.userId`) are treated as different people. An identify sent by
-    another service or a queue the scanner cannot follow is not seen.
+    another service, a queue or a framework signal is not seen. A helper
+    that tracks a signup event for a person passed in is judged only at its
+    call sites.
 
     ## References
     - https://docs.customer.io/journeys/identifying-people/
