@@ -45,11 +45,21 @@ def reads_metric(function: Function) -> bool:
     return any(param.name == "metric" or "metric" in param.fields for param in function.params)
 
 
+def metric_name(text: str) -> str:
+    """Drop the ``email_`` prefix that some receivers put on metric names."""
+    return text[len("email_"):] if text.startswith("email_") else text
+
+
 def metric_values(function: Function) -> set[str]:
     """Return the Customer.io metric values the function mentions, when it reads ``metric``."""
     if not reads_metric(function):
         return set()
-    return {s for s in function.strings if s in CIO_METRICS}
+    return {metric_name(s) for s in function.strings if metric_name(s) in CIO_METRICS}
+
+
+def complaint_words(function: Function) -> set[str]:
+    """Return the strings in the function that name a bounce or a spam complaint."""
+    return {metric_name(s) for s in function.strings} & COMPLAINT_WORDS
 
 
 def request_method(function: Function) -> str:

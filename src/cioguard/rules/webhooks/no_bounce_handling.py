@@ -10,7 +10,7 @@ from ...model import Finding, Function
 from ...project import Project
 from ..base import Rule
 from ..helpers import first_in_path_order, object_entries
-from . import COMPLAINT_WORDS, FAILURE_METRICS, metric_values, words
+from . import FAILURE_METRICS, complaint_words, metric_values, words
 
 EMAIL_OPS = ("send_email", "trigger_broadcast")
 SIGNATURE_HEADER = "x-cio-signature"
@@ -120,7 +120,7 @@ def _handles_failures(project: Project, calls: list[CioCall]) -> bool:
 
 def _reads_failures(function: Function) -> bool:
     """Check for failure metrics, the signature header or an ESP suppression URL."""
-    if function.strings & COMPLAINT_WORDS or metric_values(function) & FAILURE_METRICS:
+    if complaint_words(function) or metric_values(function) & FAILURE_METRICS:
         return True
     if any(param.name == SIGNATURE_PARAM for param in function.params):
         return True

@@ -10,7 +10,7 @@ from ...calls import CioCall
 from ...model import FileFacts, Finding, Function
 from ...project import Project
 from ..base import Rule
-from . import COMPLAINT_WORDS, metric_values, request_method, words
+from . import complaint_words, metric_values, request_method, words
 
 STOP_NAME = re.compile(
     r"unsub|opt_?out|bounce|complain|spam|undeliver|stop_(all|e?mails?|messag|sending)"
@@ -112,7 +112,7 @@ class SuppressDeletesProfile(Rule):
         names an erasure flow leaves the call alone, and the first that names
         a stop flow decides where the finding goes.
         """
-        # NOTE: the chain holds direct calls only. A task enqueued with
+        # NOTE: the chain contains direct calls only. A task enqueued with
         # `.delay()` or a job queue is not linked to the code that enqueued it.
         for node in reversed(call.chain()):
             flow = classify(node.file, node.call.function)
@@ -140,8 +140,7 @@ def classify(file: FileFacts, index: int) -> Flow:
         if ERASURE_NAME.search(words(name)):
             return Flow("erasure", f"in `{name}`")
     for function in functions:
-        mentioned = sorted((function.strings & COMPLAINT_WORDS)
-                           | (metric_values(function) & STOP_METRICS))
+        mentioned = sorted(complaint_words(function) | (metric_values(function) & STOP_METRICS))
         if mentioned:
             listed = ", ".join(f"`{metric}`" for metric in mentioned[:2])
             return Flow("stop", f"in a handler for {listed}")

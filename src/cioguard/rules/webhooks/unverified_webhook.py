@@ -142,7 +142,7 @@ class UnverifiedWebhook(Rule):
 
     def _handler_findings(self, project: Project, flow: HandlerFlow, verified: bool
                           ) -> Iterator[Finding]:
-        """Report a missing check and 4xx answers to unknown metrics at the handler."""
+        """Report a missing check, or a 4xx response to unknown metrics, at the handler."""
         unknown_4xx = _unknown_metric_status(flow)
         route = _route_label(flow)
         span = first_line(project, _handler_span(flow))
