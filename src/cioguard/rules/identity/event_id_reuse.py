@@ -141,6 +141,8 @@ class EventIdReuse(Rule):
     @staticmethod
     def _event_calls(project: Project) -> list[CioCall]:
         calls = []
+        # TODO: Data Pipelines `messageId` may also be a deduplication key; it is
+        # not checked until that behaviour is confirmed in Customer.io's docs.
         for call in project.calls(api="track", op=EVENT_OPS):
             if "event_id" not in call.slots:
                 continue
