@@ -108,7 +108,6 @@ def command_scan(args) -> int:
                              config_file=args.config)
     rules = [rule for rule in all_rules() if settings.is_enabled(rule.code)]
     result, scans = run(paths, settings, rules, jobs=args.jobs)
-    result.findings = [f for f in result.findings if not _ignored_for_file(f, settings, scans)]
     if not args.quiet:
         for error in result.errors:
             print(f"cioguard: warning: skipped {error.path}: {error.message}", file=sys.stderr)
@@ -132,17 +131,6 @@ def command_scan(args) -> int:
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
-
-
-def _ignored_for_file(finding, settings, scans) -> bool:
-    for scan in scans:
-        root = scan.root
-        try:
-            relative = (Path.cwd() / finding.span.path).resolve().relative_to(root).as_posix()
-        except ValueError:
-            continue
-        return settings.is_ignored_for(finding.rule, relative)
-    return False
 
 
 def command_rules(args) -> int:

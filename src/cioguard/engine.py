@@ -24,6 +24,7 @@ from .discovery import Discovery, SkipFile, SourceFile, discover, is_minified, r
 from .model import FileError, FileFacts, Finding, RunResult, Span
 from .project import Project
 from .resolve import ModuleIndex
+from .suppressions import apply_suppressions
 
 logger = logging.getLogger(__name__)
 
@@ -399,6 +400,7 @@ def run(paths: list[Path], settings, rules: list, *, jobs: int | None = None, ca
     engine = Engine(settings, jobs=jobs, cache=cache, progress=progress)
     cwd = Path.cwd()
     findings: list[Finding] = []
+    suppressed: list[Finding] = []
     errors: list[FileError] = []
     scans: list[ProjectScan] = []
     files_scanned = files_parsed = 0
@@ -408,23 +410,31 @@ def run(paths: list[Path], settings, rules: list, *, jobs: int | None = None, ca
             scan = engine.scan_project(root, only)
             scans.append(scan)
             project_findings, project_errors = engine.check(scan, rules)
+            project_findings, project_suppressed = apply_suppressions(
+                scan.facts, project_findings, settings, rules)
             files_scanned += len(scan.discovery.files)
             files_parsed += len(scan.facts)
             for finding in project_findings:
                 finding.span = display_span(finding.span, root, cwd)
                 findings.append(finding)
+            for finding in project_suppressed:
+                finding.span = display_span(finding.span, root, cwd)
+                suppressed.append(finding)
             for error in scan.errors + project_errors:
                 shown = display_span(Span(error.path, 0, 0, 0, 0), root, cwd).path
                 errors.append(FileError(shown, error.message))
     finally:
         engine.close()
     findings.sort(key=lambda f: f.sort_key)
+    suppressed.sort(key=lambda f: f.sort_key)
     result = RunResult(
         findings=findings,
         errors=errors,
         files_scanned=files_scanned,
         files_parsed=files_parsed,
         duration_s=time.perf_counter() - started,
+        suppressed=len(suppressed),
+        suppressed_findings=suppressed,
         roots=[str(p) for p in paths],
     )
     return result, scans

@@ -306,6 +306,25 @@ class ClassFact:
 
 
 @dataclass(slots=True)
+class Comment:
+    """One comment of a source file, as written, with its delimiters."""
+
+    span: Span
+    text: str
+    # Nothing but whitespace before it on its first line and after it on
+    # its last line.
+    own_line: bool = False
+    # For a comment on its own line: the first and last lines of the syntax
+    # node that follows it (a statement, argument or property), or None when
+    # nothing follows before the end of the file.
+    next_lines: tuple[int, int] | None = None
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+
+@dataclass(slots=True)
 class FileFacts:
     path: str  # relative to the project root, with "/" separators
     language: str  # javascript, typescript, python
@@ -317,7 +336,7 @@ class FileFacts:
     calls: list[Call] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
     env_names: set[str] = field(default_factory=set)
-    comments: list[tuple[int, str]] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
     directives: set[str] = field(default_factory=set)  # "use server", ...
     # Route handlers this file names by a reference it cannot resolve itself
     # (an imported function, ``controller.signup``); the project links them.
@@ -350,6 +369,15 @@ class Fix:
 
 
 @dataclass(slots=True)
+class Suppression:
+    """An inline comment that silenced a finding."""
+
+    line: int  # zero-based line of the comment
+    scope: str  # "line", "next-statement" or "file"
+    reason: str = ""  # the text after "--", empty when none was given
+
+
+@dataclass(slots=True)
 class Finding:
     rule: str
     name: str
@@ -361,6 +389,8 @@ class Finding:
     fix: Fix | None = None
     # Secrets that must never appear in any output of this finding.
     secrets: tuple[str, ...] = ()
+    # The comment that silenced this finding, set only on suppressed findings.
+    suppression: Suppression | None = None
 
     @property
     def sort_key(self) -> tuple:

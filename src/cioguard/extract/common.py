@@ -6,9 +6,9 @@ import bisect
 import re
 from functools import lru_cache
 
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-from ..model import MAX_TEXT, Span
+from ..model import MAX_TEXT, Comment, Span
 
 EXTENSIONS = {
     ".js": "javascript",
@@ -129,3 +129,75 @@ ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 
 def looks_like_env_name(text: str) -> bool:
     return bool(ENV_NAME.match(text)) and "_" in text
+
+
+# Nodes that only group statements. A comment followed by one of these
+# belongs to its first statement, not to the whole group.
+STATEMENT_GROUPS = frozenset(
+    {"block", "module", "program", "statement_block", "class_body", "switch_body"}
+)
+
+
+@lru_cache(maxsize=None)
+def _comment_query(name: str) -> Query:
+    return Query(language(name), "(comment) @comment")
+
+
+def collect_comments(root: Node, source: bytes, language_name: str,
+                     positions: Positions) -> list[Comment]:
+    """Return every comment in the tree, in source order.
+
+    Extractors call this once per file because their walks skip comments
+    inside argument lists and other places they do not descend into.
+    """
+    captured = QueryCursor(_comment_query(language_name)).captures(root)
+    nodes = sorted(captured.get("comment", []), key=lambda node: node.start_byte)
+    comments = []
+    for node in nodes:
+        own_line = _alone_on_line(node, source)
+        comments.append(Comment(
+            positions.span(node),
+            node.text.decode("utf-8", "replace"),
+            own_line,
+            _following_lines(node) if own_line else None,
+        ))
+    return comments
+
+
+def _alone_on_line(node: Node, source: bytes) -> bool:
+    line_start = source.rfind(b"\n", 0, node.start_byte) + 1
+    line_end = source.find(b"\n", node.end_byte)
+    if line_end < 0:
+        line_end = len(source)
+    before = source[line_start:node.start_byte]
+    after = source[node.end_byte:line_end]
+    return not before.strip() and not after.strip()
+
+
+def _following_lines(comment: Node) -> tuple[int, int] | None:
+    """Return the first and last lines of the node that follows a comment.
+
+    That is the comment's next sibling other than a comment, or, for a
+    comment that ends its group (a Python comment before a dedent), the next
+    sibling of the closest ancestor that has one.
+    """
+    current: Node | None = comment
+    following = None
+    while current is not None and following is None:
+        following = current.next_sibling
+        while following is not None and following.type == "comment":
+            following = following.next_sibling
+        current = current.parent
+    if following is None:
+        return None
+
+    while following.type in STATEMENT_GROUPS:
+        first = next((child for child in following.named_children
+                      if child.type != "comment"), None)
+        if first is None:
+            break
+        following = first
+    first_line, (last_line, last_column) = following.start_point[0], following.end_point
+    if last_column == 0 and last_line > first_line:
+        last_line -= 1  # the node ends with its line break
+    return first_line, last_line

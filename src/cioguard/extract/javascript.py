@@ -26,7 +26,7 @@ from ..model import (
     Span,
     Value,
 )
-from .common import Positions, is_test_path, looks_like_env_name, node_text, parser
+from .common import Positions, collect_comments, is_test_path, looks_like_env_name, node_text, parser
 
 FUNCTION_NODES = {
     "function_declaration",
@@ -99,6 +99,7 @@ class JsExtractor:
         self._walk_children(root, _Context(0))
         self._resolve_pending_handlers()
         self._mark_file_handlers()
+        self.facts.comments = collect_comments(root, self.source, self.language, self.pos)
         return self.facts
 
     # Helpers -----------------------------------------------------------
@@ -599,8 +600,7 @@ class JsExtractor:
         elif kind == "binary_expression":
             self._note_comparison(node, ctx)
         elif kind == "comment":
-            self.facts.comments.append((node.start_point[0], node.text.decode("utf-8", "replace")))
-            return
+            return  # collect_comments records every comment in one pass
         self._walk_children(node, ctx)
 
     def _note_string(self, node: Node, ctx: _Context) -> None:
@@ -630,7 +630,7 @@ class JsExtractor:
             )
 
     def _stmt_comment(self, node: Node, ctx: _Context) -> None:
-        self.facts.comments.append((node.start_point[0], node.text.decode("utf-8", "replace")))
+        return  # collect_comments records every comment in one pass
 
     def _stmt_expression_statement(self, node: Node, ctx: _Context) -> None:
         self._walk_children(node, ctx)

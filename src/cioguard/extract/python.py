@@ -24,7 +24,7 @@ from ..model import (
     Span,
     Value,
 )
-from .common import Positions, is_test_path, looks_like_env_name, node_text, parser
+from .common import Positions, collect_comments, is_test_path, looks_like_env_name, node_text, parser
 
 MAX_DEPTH = 24
 MAX_CHILDREN = 200
@@ -83,6 +83,7 @@ class PyExtractor:
         self.function_by_node[root.id] = 0
         self._walk_children(root, _Context(0))
         self._module_exports()
+        self.facts.comments = collect_comments(root, self.source, "python", self.pos)
         if self.is_script and not self.is_test:
             for function in self.facts.functions:
                 if not function.context and not function.handler:
@@ -461,8 +462,7 @@ class PyExtractor:
         elif kind == "comparison_operator":
             self._note_comparison(node, ctx)
         elif kind == "comment":
-            self.facts.comments.append((node.start_point[0], node.text.decode("utf-8", "replace")))
-            return
+            return  # collect_comments records every comment in one pass
         self._walk_children(node, ctx)
 
     def _note_string(self, node: Node, ctx: _Context) -> None:

@@ -105,6 +105,9 @@ class PreparedFinding:
         self.position = Position.from_span(finding.span)
         self.fix = _redact_fix(finding.fix, redactor)
         self.suppressed = suppressed
+        # The reason written in the suppression comment, or "" without one.
+        reason = finding.suppression.reason if finding.suppression else ""
+        self.justification = redactor(reason)
         self._span = finding.span
         self._sources = sources
 

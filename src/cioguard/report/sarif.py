@@ -132,7 +132,10 @@ def result_object(finding: PreparedFinding, rule_index: int) -> dict[str, Any]:
     if finding.fix is not None and finding.fix.edits:
         result["fixes"] = [fix_object(finding)]
     if finding.suppressed:
-        result["suppressions"] = [{"kind": "inSource"}]
+        suppression = {"kind": "inSource"}
+        if finding.justification:
+            suppression["justification"] = finding.justification
+        result["suppressions"] = [suppression]
     return result
 
 

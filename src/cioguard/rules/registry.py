@@ -21,6 +21,8 @@ from .identity.email_as_id import EmailAsId
 from .identity.event_id_reuse import EventIdReuse
 from .identity.missing_email_attribute import MissingEmailAttribute
 from .identity.track_before_identify import TrackBeforeIdentify
+from .suppressions.blanket_suppression import BlanketSuppression
+from .suppressions.unused_suppression import UnusedSuppression
 from .timestamps.millisecond_timestamp import MillisecondTimestamp
 from .timestamps.pipelines_timestamp_unit import PipelinesTimestampUnit
 from .webhooks.no_bounce_handling import NoBounceHandling
@@ -48,6 +50,8 @@ RULES: list[type[Rule]] = [
     SuppressDeletesProfile,
     EventIdReuse,
     SdkCallShape,
+    UnusedSuppression,
+    BlanketSuppression,
 ]
 
 
