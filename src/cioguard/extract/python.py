@@ -533,8 +533,15 @@ class PyExtractor:
             match = re.match(r"^(?:not\s+([\w.]+)|([\w.]+)\s+is\s+None)$", text)
             if match:
                 guard = match.group(1) or match.group(2)
+            # ``if tenant not in clients:`` guards ``clients[tenant] = ...``.
+            container = re.match(r"^.+?\s+not\s+in\s+([\w.]+)$", text)
+            if container:
+                guard = container.group(1)
             if re.match(r"^__name__\s*==\s*['\"]__main__['\"]$", text):
-                self.is_script = True
+                # The module runs as a script; its functions may still serve
+                # requests (a Flask app started here), so only module-level
+                # code counts as script code.
+                self.facts.module.context = self.facts.module.context or "script"
         consequence = node.child_by_field_name("consequence")
         for child in node.named_children:
             if child == consequence and guard:
@@ -627,6 +634,11 @@ class PyExtractor:
             target = self.value(left, ctx.function)
             obj = target.obj
             dotted = obj.dotted if obj is not None else None
+            if target.kind == "index" and dotted:
+                # ``clients[tenant] = CustomerIO(...)``: an item of a dict.
+                function.assigns.setdefault(dotted, []).append(
+                    Assign(dotted, value, span, key="[]", augmented=augmented,
+                           guarded=dotted in ctx.guards))
             if target.kind == "member" and dotted:
                 if dotted == "self" and ctx.method_class:
                     for fact in reversed(self.facts.classes):
