@@ -54,7 +54,7 @@ MAX_DEPTH = 4
 class Repeat:
     """A reason that an event id repeats, with the expression that decided it."""
 
-    what: str
+    explanation: str  # the message after the id: "is the person id, ..."
     source: Value
     confidence: str = "high"
 
@@ -132,7 +132,7 @@ class EventIdReuse(Rule):
             origin = describe_origin(value, repeat.source)
             yield self.report(
                 value.span,
-                f"event id `{_short(value.text)}` {repeat.what}{origin}",
+                f"event id `{_short(value.text)}` {repeat.explanation}{origin}",
                 "Generate a new id for each event, such as `ulid()` or `uuid4()`, "
                 "or drop `id`",
                 confidence=repeat.confidence,
@@ -141,6 +141,8 @@ class EventIdReuse(Rule):
     @staticmethod
     def _event_calls(project: Project) -> list[CioCall]:
         calls = []
+        # TODO: Data Pipelines `messageId` may also be a deduplication key; it is
+        # not checked until that behaviour is confirmed in Customer.io's docs.
         for call in project.calls(api="track", op=EVENT_OPS):
             if "event_id" not in call.slots:
                 continue
@@ -225,7 +227,7 @@ def _resolved_reason(
     found = repeat_reason(resolved[0], call, project, depth + 1)
     if found is None:
         return None
-    return Repeat(found.what, resolved[0], found.confidence)
+    return Repeat(found.explanation, resolved[0], found.confidence)
 
 
 def _person_owner(value: Value) -> str | None:

@@ -14,7 +14,8 @@ from ..helpers import first_in_path_order
 from .flows import SignupEvidence, call_label, flow_key, group_by_flow, person_value
 
 EMAIL = "email"
-CREATED_AT = "created_at"
+# Data Pipelines follows the Segment spec, whose trait is ``createdAt``.
+CREATED_AT_KEYS = {"created_at", "createdAt"}
 MAX_DEPTH = 5
 
 
@@ -32,13 +33,14 @@ class MissingEmailAttribute(Rule):
 
     ## What it does
     Flags an identify call that creates the profile and sends no `email`
-    attribute. An identify creates the profile when it sets `created_at`,
-    or when it runs in a signup flow: a function that creates a user
-    (`users.insert`, `prisma.user.create`, `User.objects.create_user`) or
-    tracks an event named like `signed_up`. Attributes are read from object
-    literals, locals that hold them, spreads of known objects, Python
-    keyword arguments and `**attrs` dicts built in the same function
-    (including `attrs["k"] = v`), and Pipelines `traits`. Once per project,
+    attribute. An identify creates the profile when it sets `created_at`
+    (`createdAt` in Pipelines traits), or when it runs in a signup flow: a
+    function that creates a user (`users.insert`, `prisma.user.create`,
+    `User.objects.create_user`) or tracks an event named like `signed_up`.
+    Attributes are read from object literals, locals that hold them,
+    spreads of known objects, Python keyword arguments, `dict(...)` and
+    `**attrs` dicts built in the same function (including
+    `attrs["k"] = v`), and Pipelines `traits`. Once per project,
     it also flags the first identify call (by path, then line) when no
     identify anywhere sends `email`.
 
@@ -114,8 +116,8 @@ class MissingEmailAttribute(Rule):
     def _creation_reason(
         call: CioCall, attributes: Attributes, flows, evidence
     ) -> str | None:
-        if CREATED_AT in attributes.keys:
-            return CREATED_AT
+        for key in sorted(CREATED_AT_KEYS & attributes.keys):
+            return key
         key = flow_key(call)
         return evidence.reason(key, flows.get(key, []))
 
@@ -124,8 +126,8 @@ class MissingEmailAttribute(Rule):
         subject = f"`{call_label(call)}`"
         if person is not None and len(person.text) <= 40:
             subject += f" for `{person.text}`"
-        if reason == CREATED_AT:
-            message = f"{subject} sets `created_at` but sends no `email`"
+        if reason in CREATED_AT_KEYS:
+            message = f"{subject} sets `{reason}` but sends no `email`"
             hint = "Add the `email` attribute to the identify that creates the profile"
         else:
             message = f"{subject} in a signup flow sends no `email` attribute"
