@@ -37,6 +37,7 @@ NEEDLES = (b"customerio", b"customer.io", b"cdp-analytics", b"cioanalytics",
 SNIPPET_NEEDLE = b"_cio"
 SNIPPET_PATTERN = re.compile(rb"(?<![\w$])_cio\b")
 MAX_ROUNDS = 5
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Facts are large next to the time it takes to parse a file, so sending them
 # back from worker processes costs about as much as parsing. Measured on a
 # 2-core machine, a pool of two was slower than one process for 340 Python
@@ -156,7 +157,10 @@ class Engine:
                 continue
             scan.facts[relative] = facts
             if facts.has_errors:
-                logger.info("%s has syntax errors; facts from the valid parts are used", relative)
+                line = facts.error_line + 1 if facts.error_line >= 0 else "?"
+                scan.errors.append(FileError(
+                    relative,
+                    f"syntax error near line {line}; only the parts that parse were checked"))
 
     def _store(self, job, result) -> None:
         if self.cache is not None and result[1] is not None:
@@ -222,6 +226,10 @@ class Engine:
                 continue
             if source.language != "python" and is_minified(data):
                 continue  # a bundle repeats code scanned in its source form
+            if data.startswith(UTF16_BOMS):
+                scan.errors.append(FileError(
+                    source.relative, "is UTF-16 encoded; save it as UTF-8 to scan it"))
+                continue
             if self.needles.search(data):
                 matched.append(source)
         return matched

@@ -342,6 +342,7 @@ class FileFacts:
     # (an imported function, ``controller.signup``); the project links them.
     handler_refs: list[tuple[Value, Handler]] = field(default_factory=list)
     has_errors: bool = False
+    error_line: int = -1  # first line (0-based) with a syntax error, -1 when none
     line_count: int = 0
 
     @property

@@ -124,6 +124,20 @@ def has_errors(node: Node) -> bool:
     return node.has_error
 
 
+def first_error_line(root: Node) -> int:
+    """The 0-based line of the first ERROR or MISSING node, or -1."""
+    if not root.has_error:
+        return -1
+    node = root
+    while True:
+        if node.is_error or node.is_missing:
+            return node.start_point[0]
+        child = next((c for c in node.children if c.has_error or c.is_missing), None)
+        if child is None:
+            return node.start_point[0]
+        node = child
+
+
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 
 

@@ -26,7 +26,15 @@ from ..model import (
     Span,
     Value,
 )
-from .common import Positions, collect_comments, is_test_path, looks_like_env_name, node_text, parser
+from .common import (
+    Positions,
+    collect_comments,
+    first_error_line,
+    is_test_path,
+    looks_like_env_name,
+    node_text,
+    parser,
+)
 
 FUNCTION_NODES = {
     "function_declaration",
@@ -89,6 +97,7 @@ class JsExtractor:
         tree = parser(self.language).parse(self.source)
         root = tree.root_node
         self.facts.has_errors = root.has_error
+        self.facts.error_line = first_error_line(root)
         self.facts.line_count = self.source.count(b"\n") + 1
         module = Function(0, "<module>", "module", self.pos.span(root))
         if self.is_test:

@@ -24,7 +24,15 @@ from ..model import (
     Span,
     Value,
 )
-from .common import Positions, collect_comments, is_test_path, looks_like_env_name, node_text, parser
+from .common import (
+    Positions,
+    collect_comments,
+    first_error_line,
+    is_test_path,
+    looks_like_env_name,
+    node_text,
+    parser,
+)
 
 MAX_DEPTH = 24
 MAX_CHILDREN = 200
@@ -75,6 +83,7 @@ class PyExtractor:
         tree = parser("python").parse(self.source)
         root = tree.root_node
         self.facts.has_errors = root.has_error
+        self.facts.error_line = first_error_line(root)
         self.facts.line_count = self.source.count(b"\n") + 1
         module = Function(0, "<module>", "module", self.pos.span(root))
         if self.is_test:
