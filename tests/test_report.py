@@ -414,7 +414,6 @@ def test_json_summary():
         "files_parsed",
         "files_scanned",
         "findings",
-        "fixes_applied",
         "suppressed",
     }
     assert summary["by_severity"] == {"error": 3, "warning": 1, "info": 1}

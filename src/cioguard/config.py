@@ -534,6 +534,10 @@ EXTEND_OVERRIDES = {
     "extend_exclude": "exclude",
 }
 
+# Table-valued overrides that change only the entries they name, so that
+# setting one API's event name style keeps the other API's from the file.
+MERGED_OVERRIDES = frozenset({"event_name_style"})
+
 
 def _apply_table(
     settings: Settings, table: Mapping[str, Any], check: _Validator
@@ -567,7 +571,11 @@ def _apply_overrides(
         if name not in FIELD_KEYS:
             raise ValueError(f"unknown settings override {name!r}")
         parse = KEYS[FIELD_KEYS[name]][1]
-        setattr(settings, name, parse(check, check.key(FIELD_KEYS[name]), value))
+        parsed = parse(check, check.key(FIELD_KEYS[name]), value)
+        if name in MERGED_OVERRIDES and isinstance(value, Mapping):
+            changed = {entry: parsed[entry] for entry in value}
+            parsed = {**getattr(settings, name), **changed}
+        setattr(settings, name, parsed)
 
 
 def load_settings(
@@ -576,10 +584,14 @@ def load_settings(
     known_codes: Collection[str],
     overrides: Mapping[str, object] | None = None,
     config_file: Path | None = None,
+    inline: Mapping[str, object] | None = None,
 ) -> Settings:
     """Load the settings for a scan of ``start``, a folder or a file.
 
     ``config_file`` names the file to use instead of searching for one.
+    ``inline`` contains settings as TOML keys, given on the command line
+    with ``--config``. They win over the file, and ``overrides`` win over
+    both.
     ``known_codes`` are the rule codes that select, ignore and the other
     code-valued keys may name. Raises ConfigError for an invalid file and
     UsageError for an invalid override.
@@ -595,6 +607,9 @@ def load_settings(
         check = _Validator(origin, found.key_prefix, known_codes, ConfigError)
         _apply_table(settings, found.table, check)
         settings.source = found.path
+    if inline:
+        check = _Validator("--config", "", known_codes, UsageError)
+        _apply_table(settings, inline, check)
     if overrides:
         _apply_overrides(settings, overrides, known_codes)
     return settings
