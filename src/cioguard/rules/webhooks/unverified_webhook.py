@@ -27,6 +27,9 @@ DIGEST_METHODS = {"digest", "hexdigest"}
 SERIALIZERS = {"stringify", "dumps"}
 CIO_NAME = re.compile(r"(^|_)(customerio|customer_io|cio)(_|$)")
 WEBHOOK_NAME = re.compile(r"(^|_)(webhooks?|hooks?|reporting|callbacks?)(_|$)")
+# Metric names that UI or product telemetry rarely uses (unlike opened or clicked).
+DISTINCT_METRICS = {"bounced", "spammed", "dropped", "undeliverable", "delivered", "converted",
+                    "human_opened", "machine_opened"}
 # A name ending in one of these is a signature or a digest: expectedSignature, sig.
 SIGNATURE_NAME = re.compile(r"(^|_)(sig|signature|digest|hmac|mac)$")
 VERIFY_NAME = re.compile(r"(verif|validat|check|authenticat)")
@@ -212,9 +215,13 @@ def _reads_cio_headers(function: Function) -> bool:
 
 
 def _reads_cio_payload(function: Function) -> bool:
+    """Check for a ``metric`` read beside Customer.io's own metric names or fields."""
     if not reads_metric(function):
         return False
-    return bool(metric_values(function)) or "object_type" in function.member_reads
+    if metric_values(function) & DISTINCT_METRICS:
+        return True
+    fields = function.member_reads | function.strings
+    return "object_type" in fields or "delivery_id" in fields
 
 
 # Verification ----------------------------------------------------------------------
