@@ -20,10 +20,11 @@ FINDING_KEYS = {
     "name", "path", "rule", "severity",
 }
 # The documented contract, plus `suppressed`: the number of findings that
-# inline comments or a baseline silenced.
+# inline comments or a baseline silenced, and `fixes_applied`: the number of
+# findings that --fix fixed.
 SUMMARY_KEYS = {
     "by_severity", "duration_s", "errors", "files_parsed", "files_scanned", "findings",
-    "suppressed",
+    "fixes_applied", "suppressed",
 }
 FIX_KEYS = {"applicability", "edits", "message"}
 # Rules that judge single values. Project-wide rules (identify before track,

@@ -414,6 +414,7 @@ def test_json_summary():
         "files_parsed",
         "files_scanned",
         "findings",
+        "fixes_applied",
         "suppressed",
     }
     assert summary["by_severity"] == {"error": 3, "warning": 1, "info": 1}

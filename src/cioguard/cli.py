@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exit with 0 even when there are findings")
     scan.add_argument("--no-cache", action="store_true",
                       help="parse every file again instead of reusing cached facts")
+    scan.add_argument("--fix", action="store_true",
+                      help="apply safe fixes to the files, then report what remains")
+    scan.add_argument("--unsafe-fixes", action="store_true",
+                      help="with --fix or --diff, also apply fixes that can change behaviour")
+    scan.add_argument("--diff", action="store_true",
+                      help="print the fixes as a unified diff instead of writing them; "
+                           "exit with 1 when there is a diff")
 
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -78,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def command_scan(args) -> int:
     from .engine import run
+    from .fixes import apply_fixes
     from .report import ReportContext, render
     from .rules.registry import all_rules, known_codes
     from .scan_options import load_scan_settings, settings_report
@@ -94,7 +102,17 @@ def command_scan(args) -> int:
         sys.stdout.write(settings_report(settings, args))
         return EXIT_CLEAN
     rules = [rule for rule in all_rules() if settings.is_enabled(rule.code)]
-    result, scans = run(paths, settings, rules, jobs=args.jobs)
+    fix_options = _fix_options(args)
+
+    def scan():
+        # Filter findings in here, so that --fix only fixes reported findings.
+        return run(paths, settings, rules, jobs=args.jobs)
+
+    fix_report = None
+    if fix_options is None:
+        result, scans = scan()
+    else:
+        result, scans, fix_report = apply_fixes(scan, fix_options)
     if not args.quiet:
         for error in result.errors:
             print(f"cioguard: warning: skipped {error.path}: {error.message}", file=sys.stderr)
@@ -103,6 +121,11 @@ def command_scan(args) -> int:
     ) and len(result.errors) >= result.files_scanned:
         print("cioguard: error: no file could be checked", file=sys.stderr)
         return EXIT_ERROR
+    if fix_report is not None:
+        _print_fix_notes(fix_report, args)
+        if args.diff:
+            _write_output(fix_report.diff, args.output)
+            return EXIT_FINDINGS if fix_report.diff else EXIT_CLEAN
     fmt = args.format or "concise"
     if fmt == "text":
         fmt = "concise"
@@ -110,14 +133,53 @@ def command_scan(args) -> int:
     if args.quiet and fmt in ("concise", "full"):
         output = "\n".join(line for line in output.splitlines()
                            if not line.startswith(("Found", "No findings", "Checked"))) + "\n"
-    if args.output is not None:
-        args.output.write_text(output, encoding="utf-8")
-    else:
-        sys.stdout.write(output)
-        sys.stdout.flush()
+    _write_output(output, args.output)
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _write_output(text: str, path: Path | None) -> None:
+    if path is not None:
+        path.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _fix_options(args):
+    from .fixes import FixOptions
+
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise UsageError("--unsafe-fixes only applies with --fix or --diff; add one of them")
+    if not (args.fix or args.diff):
+        return None
+    return FixOptions(unsafe=args.unsafe_fixes, write=not args.diff)
+
+
+def _print_fix_notes(report, args) -> None:
+    """Print what --fix or --diff did on standard error."""
+    from .report.text import plural
+
+    for path in report.modified_since_scan:
+        print(f"cioguard: warning: did not fix {path}: it changed after it was scanned; "
+              "run the scan again", file=sys.stderr)
+    if report.unfinished:
+        print(f"cioguard: warning: fixes were still available after {report.passes} "
+              "passes; run --fix again", file=sys.stderr)
+    if args.quiet:
+        return
+    if args.diff:
+        fixes = plural(report.applied, "fix", "es")
+        files = plural(len(report.changed_files), "file")
+        print(f"Would apply {fixes} to {files}.", file=sys.stderr)
+        if report.deferred:
+            print(f"{report.deferred} more overlap the fixes above; --fix applies them "
+                  "in a later pass.", file=sys.stderr)
+    if report.unsafe_hidden:
+        fixes = plural(report.unsafe_hidden, "unsafe fix", "es")
+        print(f"{fixes} not applied; add --unsafe-fixes to apply unsafe fixes too.",
+              file=sys.stderr)
 
 
 def command_rules(args) -> int:

@@ -10,6 +10,7 @@ never parsed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -101,6 +102,7 @@ def parse_one(job: tuple[str, str, str, int]) -> tuple[str, FileFacts | None, st
     except Exception as error:  # noqa: BLE001 - a bad file must not stop the run
         logger.debug("extraction failed for %s", relative, exc_info=True)
         return relative, None, f"internal error while parsing: {type(error).__name__}: {error}"
+    facts.digest = hashlib.sha256(source).hexdigest()
     return relative, facts, None
 
 

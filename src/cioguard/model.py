@@ -344,6 +344,9 @@ class FileFacts:
     has_errors: bool = False
     error_line: int = -1  # first line (0-based) with a syntax error, -1 when none
     line_count: int = 0
+    # SHA-256 of the bytes these facts were extracted from, in hex. Fixes
+    # are applied only while the file still has these bytes.
+    digest: str = ""
 
     @property
     def module(self) -> Function:
@@ -414,5 +417,6 @@ class RunResult:
     duration_s: float
     suppressed: int = 0
     baseline_matched: int = 0
+    fixes_applied: int = 0  # by --fix, before the scan that produced this result
     suppressed_findings: list[Finding] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)

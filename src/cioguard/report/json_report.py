@@ -57,6 +57,7 @@ def summary_object(run: PreparedRun) -> dict[str, Any]:
         "files_parsed": run.files_parsed,
         "files_scanned": run.files_scanned,
         "findings": len(run.findings),
+        "fixes_applied": run.fixes_applied,
         "suppressed": run.suppressed,
     }
 

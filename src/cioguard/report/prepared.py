@@ -253,6 +253,7 @@ class PreparedRun:
         self.duration_s = result.duration_s
         self.suppressed = result.suppressed
         self.baseline_matched = result.baseline_matched
+        self.fixes_applied = result.fixes_applied
 
     def _prepare(self, finding: Finding, suppressed: bool) -> PreparedFinding:
         return PreparedFinding(finding, self.redactor, self.sources, suppressed)

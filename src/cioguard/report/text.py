@@ -118,6 +118,8 @@ def summary_line(run: PreparedRun) -> str:
         sentences = [f"Found {plural(total, 'finding')} ({counts})."]
     else:
         sentences = ["No findings."]
+    if run.fixes_applied:
+        sentences.append(f"Applied {plural(run.fixes_applied, 'fix', 'es')}.")
     sentences.append(
         f"Scanned {plural(run.files_scanned, 'file')}, parsed {run.files_parsed}, "
         f"in {run.duration_s:.2f}s."
