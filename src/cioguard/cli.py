@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "exit with 1 when there is a diff")
 
     rules = commands.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                       help="table, JSON list, or the Markdown reference page (docs/rules.md)")
 
     explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", metavar="CODE", help="rule code, e.g. CIO006, or its name")
@@ -186,6 +187,11 @@ def command_rules(args) -> int:
     from .rules.registry import all_rules
 
     rules = all_rules()
+    if args.format == "markdown":
+        from .docs import rules_markdown
+
+        sys.stdout.write(rules_markdown())
+        return EXIT_CLEAN
     if args.format == "json":
         data = [
             {"code": r.code, "name": r.name, "severity": r.severity,
