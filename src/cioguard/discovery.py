@@ -63,6 +63,8 @@ SKIPPED_DIRS = (
     ".svn",
 )
 
+SKIPPED_DIR_NAMES = frozenset(SKIPPED_DIRS)
+
 # A directory that contains this file is a Python virtual environment, whatever
 # its name. This is how ``env`` (and ``.env-py3`` and the like) are skipped
 # without skipping a source folder that happens to be called ``env``.
@@ -511,42 +513,43 @@ def _inside_git_work_tree(root: str) -> bool:
 
 def _from_git_listing(walker: _Walker, listed: list[str]) -> Discovery:
     """Apply cioguard's own filters to git's list of files."""
-    generated: dict[str, bool] = {}
+    skipped_folders: dict[str, bool] = {"": False}
+    root = walker.root
     for relative in listed:
-        parts = relative.split("/")
-        if any(part in SKIPPED_DIRS for part in parts[:-1]):
+        folder, _, name = relative.rpartition("/")
+        if _skipped_folder(root, folder, skipped_folders):
             continue
-        if _is_skipped_file_name(parts[-1]):
+        if _is_skipped_file_name(name):
             continue
-        language = _language_of(parts[-1])
+        language = _language_of(name)
         if language is None:
             continue
         if walker.excludes is not None and walker.excludes.decide(relative):
             continue
-        if _under_generated_tree(walker.root, parts, generated):
-            continue
         # A tracked file deleted from the work tree is dropped when it is read.
-        path = os.path.join(walker.root, *parts)
+        path = root + "/" + relative
         walker.files[relative] = SourceFile(Path(path), relative, language)
-    return walker.finish(Path(walker.root))
+    return walker.finish(Path(root))
 
 
-def _under_generated_tree(root: str, parts: list[str], cache: dict[str, bool]) -> bool:
-    for depth in range(1, len(parts)):
-        folder = "/".join(parts[:depth])
-        verdict = cache.get(folder)
-        if verdict is None:
-            absolute = os.path.join(root, *parts[:depth])
-            children = {VIRTUALENV_MARKER} if os.path.exists(
-                os.path.join(absolute, VIRTUALENV_MARKER)) else set()
-            if parts[depth - 1] == OUTPUT_DIR and os.path.exists(
-                    os.path.join(absolute, PACKAGE_MARKER)):
-                children.add(PACKAGE_MARKER)
-            verdict = _is_generated_tree(parts[depth - 1], children)
-            cache[folder] = verdict
-        if verdict:
-            return True
-    return False
+def _skipped_folder(root: str, folder: str, cache: dict[str, bool]) -> bool:
+    """Whether a folder is, or is inside, a vendored, generated or virtualenv tree."""
+    verdict = cache.get(folder)
+    if verdict is not None:
+        return verdict
+    parent, _, name = folder.rpartition("/")
+    if _skipped_folder(root, parent, cache) or name in SKIPPED_DIR_NAMES:
+        verdict = True
+    else:
+        absolute = os.path.join(root, folder)
+        children = set()
+        if os.path.exists(os.path.join(absolute, VIRTUALENV_MARKER)):
+            children.add(VIRTUALENV_MARKER)
+        if name == OUTPUT_DIR and os.path.exists(os.path.join(absolute, PACKAGE_MARKER)):
+            children.add(PACKAGE_MARKER)
+        verdict = _is_generated_tree(name, children)
+    cache[folder] = verdict
+    return verdict
 
 
 def find_project_root(path: Path) -> Path:
