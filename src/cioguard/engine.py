@@ -34,7 +34,9 @@ logger = logging.getLogger(__name__)
 # The signature headers and failure metrics find reporting-webhook receivers
 # that never call Customer.io back (CIO008 and CIO015 need them).
 NEEDLES = (b"customerio", b"customer.io", b"cdp-analytics", b"cioanalytics",
-           b"x-cio-", b"x_cio_", b"bounced", b"spammed")
+           b"x-cio-", b"x_cio_")
+# Failure metrics must be whole words: "debounced" is everywhere in UI code.
+METRIC_PATTERN = re.compile(rb"(?<![a-z0-9_])(?:bounced|spammed)(?![a-z0-9_])")
 # Shorter substrings of the needles, tested first: a file without any of
 # them cannot contain a needle, and five passes cost less than eight.
 NEEDLE_STEMS = (b"customer", b"cio", b"cdp-analytics", b"bounced", b"spammed")
@@ -87,6 +89,8 @@ class Needles:
         if not any(stem in lowered for stem in NEEDLE_STEMS):
             return any(name in data for name in self.extra)
         if any(needle in lowered for needle in NEEDLES):
+            return True
+        if (b"bounced" in lowered or b"spammed" in lowered) and METRIC_PATTERN.search(lowered):
             return True
         if SNIPPET_NEEDLE in data and SNIPPET_PATTERN.search(data):
             return True
