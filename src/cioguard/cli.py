@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, CioguardError, UsageError
-from .scan_options import add_settings_arguments
+from .scan_options import add_filter_arguments, add_settings_arguments
 
 logger = logging.getLogger("cioguard")
 
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", default=None, choices=SCAN_FORMATS,
                       help="output format (default: concise)")
     add_settings_arguments(scan)
+    add_filter_arguments(scan)
     scan.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                       help="parser processes (default: number of CPUs)")
     scan.add_argument("--quiet", "-q", action="store_true",
@@ -89,7 +90,7 @@ def command_scan(args) -> int:
     from .fixes import apply_fixes
     from .report import ReportContext, render
     from .rules.registry import all_rules, known_codes
-    from .scan_options import load_scan_settings, settings_report
+    from .scan_options import ResultFilters, load_scan_settings, settings_report
 
     _configure_logging(args.verbose)
     paths = args.paths or [Path(".")]
@@ -103,11 +104,14 @@ def command_scan(args) -> int:
         sys.stdout.write(settings_report(settings, args))
         return EXIT_CLEAN
     rules = [rule for rule in all_rules() if settings.is_enabled(rule.code)]
+    filters = ResultFilters(args, paths)
     fix_options = _fix_options(args)
 
     def scan():
         # Filter findings in here, so that --fix only fixes reported findings.
-        return run(paths, settings, rules, jobs=args.jobs)
+        result, scans = run(paths, settings, rules, jobs=args.jobs)
+        filters.apply(result)
+        return result, scans
 
     fix_report = None
     if fix_options is None:
@@ -127,6 +131,11 @@ def command_scan(args) -> int:
         if args.diff:
             _write_output(fix_report.diff, args.output)
             return EXIT_FINDINGS if fix_report.diff else EXIT_CLEAN
+    if args.update_baseline:
+        message = filters.write_baseline(result)
+        if not args.quiet:
+            print(message, file=sys.stderr)
+        return EXIT_CLEAN
     fmt = args.format or "concise"
     if fmt == "text":
         fmt = "concise"

@@ -1,15 +1,19 @@
-"""Command-line options of ``cioguard scan`` that set or print its settings.
+"""Command-line options of ``cioguard scan`` for settings, the baseline and --since.
 
-Every option here overrides the configuration file. List options take
+Every settings option overrides the configuration file. List options take
 comma-separated values, as ruff's do. ``--config`` takes either a file or
 one setting written in TOML, such as ``--config "max-file-size = 5000000"``,
 which reaches every key that has no option of its own.
+
+``--baseline``, ``--update-baseline`` and ``--since`` filter the findings
+after the scan (see ``ResultFilters``).
 """
 
 from __future__ import annotations
 
 import argparse
 import tomllib
+from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +22,7 @@ from .errors import UsageError
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .model import RunResult
 
 # The config module is imported only when settings are loaded, so that
 # building the parser stays cheap for `cioguard rules` and `--version`.
@@ -45,6 +50,7 @@ def add_settings_arguments(scan: argparse.ArgumentParser) -> None:
         help="configuration file to use instead of searching for one, or one setting "
              "in TOML such as 'max-file-size = 5000000' (repeat for several settings)",
     )
+
     group.add_argument("--select", metavar="CODES",
                        help="comma-separated rule codes or prefixes to run (default: all)")
     group.add_argument("--extend-select", metavar="CODES",
@@ -53,6 +59,7 @@ def add_settings_arguments(scan: argparse.ArgumentParser) -> None:
                        help="comma-separated rule codes or prefixes to skip")
     group.add_argument("--extend-ignore", metavar="CODES",
                        help="rule codes or prefixes to skip in addition to those ignored")
+
     group.add_argument("--exclude", metavar="PATTERNS",
                        help="comma-separated gitignore-style patterns of files to skip, "
                             "replacing the configured ones")
@@ -63,11 +70,13 @@ def add_settings_arguments(scan: argparse.ArgumentParser) -> None:
         help="skip CODES in files matching PATTERN, such as 'tests/**:CIO013,CIO001'; "
              "repeat for several patterns; replaces the configured table",
     )
+
     group.add_argument(
         "--event-name-style", action="append", metavar="[API=]STYLE",
         help="expected event name style, such as snake_case or 'Title Case'; "
              "prefix an API (track or pipelines) and '=' to set only its style",
     )
+
     group.add_argument("--show-settings", action="store_true",
                        help="print the effective settings as TOML and exit")
 
@@ -188,3 +197,69 @@ def settings_report(settings: Settings, args: argparse.Namespace) -> str:
     first_line, rest = text.split("\n", 1)
     note = f"# Set on the command line: {', '.join(changed)}."
     return f"{first_line}\n{note}\n{rest}"
+
+
+# Baseline and --since --------------------------------------------------------
+
+
+def add_filter_arguments(scan: argparse.ArgumentParser) -> None:
+    """Add the options that report only new or changed findings to ``scan``."""
+    group = scan.add_argument_group("adoption", "Report only new or changed findings.")
+    group.add_argument("--baseline", type=Path, metavar="FILE",
+                       help="report only findings that the baseline FILE does not list")
+    group.add_argument("--update-baseline", action="store_true",
+                       help="write the current findings to the --baseline FILE and exit")
+    group.add_argument("--since", metavar="REF",
+                       help="report only findings on lines changed since the git "
+                            "revision REF, in the working tree or untracked")
+
+
+class ResultFilters:
+    """The baseline and --since filters of one run, checked before the scan.
+
+    Checking first lets a missing baseline, a bad revision or a folder
+    outside git fail in a moment instead of after a long scan.
+    """
+
+    def __init__(self, args: argparse.Namespace, paths: list[Path]):
+        self.baseline: Path | None = args.baseline
+        self.update_baseline: bool = args.update_baseline
+        self.since: str | None = args.since
+        self.paths = paths
+        self.accepted: Counter[str] | None = None
+        if self.update_baseline and self.baseline is None:
+            raise UsageError("--update-baseline needs --baseline FILE, the file to write")
+        if self.update_baseline and self.since is not None:
+            raise UsageError(
+                "--since cannot be combined with --update-baseline, because a baseline "
+                "records every finding; run them separately"
+            )
+        if self.baseline is not None and not self.update_baseline:
+            from .baseline import read_baseline
+
+            self.accepted = read_baseline(self.baseline)
+        if self.since is not None:
+            from .changes import repository_root, resolve_revision
+
+            for root in sorted({repository_root(path) for path in paths}):
+                resolve_revision(root, self.since)
+
+    def apply(self, result: RunResult) -> None:
+        """Remove accepted findings, then those on unchanged lines."""
+        if self.accepted is not None and self.baseline is not None:
+            from .baseline import apply_baseline
+
+            apply_baseline(result, self.baseline, self.accepted)
+        if self.since is not None:
+            from .changes import apply_since
+
+            apply_since(result, self.since, self.paths)
+
+    def write_baseline(self, result: RunResult) -> str:
+        """Write the baseline file and return the message to print."""
+        from .baseline import write_baseline
+
+        assert self.baseline is not None
+        count = write_baseline(self.baseline, result)
+        noun = "finding" if count == 1 else "findings"
+        return f"Wrote {count} {noun} to the baseline {self.baseline}."
