@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 def command_scan(args) -> int:
     from .engine import run
     from .fixes import apply_fixes
+    from .progress import progress_for
     from .report import ReportContext, render
     from .rules.registry import all_rules, known_codes
     from .scan_options import ResultFilters, load_scan_settings, settings_report
@@ -106,10 +107,15 @@ def command_scan(args) -> int:
     rules = [rule for rule in all_rules() if settings.is_enabled(rule.code)]
     filters = ResultFilters(args, paths)
     fix_options = _fix_options(args)
+    progress = progress_for(sys.stderr, quiet=args.quiet, verbose=args.verbose)
 
     def scan():
         # Filter findings in here, so that --fix only fixes reported findings.
-        result, scans = run(paths, settings, rules, jobs=args.jobs)
+        try:
+            result, scans = run(paths, settings, rules, jobs=args.jobs, progress=progress)
+        finally:
+            if progress is not None:
+                progress.clear()
         filters.apply(result)
         return result, scans
 

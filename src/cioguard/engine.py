@@ -217,6 +217,8 @@ class Engine:
         matched = []
         max_bytes = getattr(self.settings, "max_file_size", 2_000_000)
         for source in files:
+            if self.progress is not None:
+                self.progress.read()
             try:
                 size = source.path.stat().st_size
                 if size > max_bytes:
