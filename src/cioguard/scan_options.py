@@ -245,7 +245,14 @@ class ResultFilters:
                 resolve_revision(root, self.since)
 
     def apply(self, result: RunResult) -> None:
-        """Remove accepted findings, then those on unchanged lines."""
+        """Remove accepted findings, then those on unchanged lines.
+
+        The kept findings take over the secrets of the removed ones, so
+        reporters still mask them.
+        """
+        from .suppressions import keep_secrets
+
+        before = list(result.findings)
         if self.accepted is not None and self.baseline is not None:
             from .baseline import apply_baseline
 
@@ -254,6 +261,10 @@ class ResultFilters:
             from .changes import apply_since
 
             apply_since(result, self.since, self.paths)
+
+        kept = {id(finding) for finding in result.findings}
+        removed = [finding for finding in before if id(finding) not in kept]
+        keep_secrets(removed, result.findings)
 
     def write_baseline(self, result: RunResult) -> str:
         """Write the baseline file and return the message to print."""

@@ -157,6 +157,20 @@ def _reason(rest: str) -> str:
 # Applying suppressions -----------------------------------------------------
 
 
+def keep_secrets(removed: Iterable[Finding], kept: Iterable[Finding]) -> None:
+    """Add the secrets of removed findings to the kept ones.
+
+    A kept finding's source excerpt can show the line of a removed finding's
+    hard-coded key, and reporters mask only the secrets of the findings they
+    print.
+    """
+    secrets = {secret for finding in removed for secret in finding.secrets}
+    if not secrets:
+        return
+    for finding in kept:
+        finding.secrets = tuple(sorted(secrets.union(finding.secrets)))
+
+
 class FileRules:
     """The rule codes that ran on each file: the enabled ones minus per-file ignores."""
 
@@ -187,7 +201,9 @@ def apply_suppressions(
     rules are enabled.
     """
     file_rules = FileRules(settings, rules)
+    ignored = [f for f in findings if not file_rules.ran(f.rule, f.span.path)]
     findings = [f for f in findings if file_rules.ran(f.rule, f.span.path)]
+    keep_secrets(ignored, findings)
     directives = {}
     for path, file_facts in facts.items():
         parsed = parse_directives(file_facts)
