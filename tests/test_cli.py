@@ -20,7 +20,7 @@ FINDING_KEYS = {
     "name", "path", "rule", "severity",
 }
 # The documented contract, plus `suppressed`: the number of findings that
-# inline comments or a baseline silenced, and `fixes_applied`: the number of
+# inline suppression comments silenced, and `fixes_applied`: the number of
 # findings that --fix fixed.
 SUMMARY_KEYS = {
     "by_severity", "duration_s", "errors", "files_parsed", "files_scanned", "findings",
