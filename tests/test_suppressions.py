@@ -294,7 +294,7 @@ def test_unused_suppression_reported(tmp_path, capsys, monkeypatch):
     code, report = scan(capsys, monkeypatch, tmp_path, "--select", "CIO006,CIO100")
     assert findings(report) == [("signup.py", 2, "CIO100")]
     finding = report["findings"][0]
-    assert finding["message"] == "Suppression of `CIO006` silences no finding"
+    assert finding["message"] == "suppression of `CIO006` silences no finding"
     assert finding["severity"] == "info"
     assert finding["name"] == "unused-suppression"
     assert code == 1
@@ -319,7 +319,7 @@ def test_partly_used_names_unused_code(tmp_path, capsys, monkeypatch):
         """})
     _, report = scan(capsys, monkeypatch, tmp_path, "--select", "CIO002,CIO006,CIO100")
     assert findings(report) == [("signup.py", 2, "CIO100")]
-    assert report["findings"][0]["message"] == "Suppression of `CIO002` silences no finding"
+    assert report["findings"][0]["message"] == "suppression of `CIO002` silences no finding"
     assert report["findings"][0]["hint"] == "Remove `CIO002` from the comment"
 
 
@@ -360,7 +360,7 @@ def test_unknown_code_reported(tmp_path, capsys, monkeypatch):
     _, report = scan(capsys, monkeypatch, tmp_path, "--select", "CIO100")
     assert findings(report) == [("signup.py", 2, "CIO100")]
     assert report["findings"][0]["message"] == (
-        "Suppression names unknown rule code `CIO999`"
+        "suppression names unknown rule code `CIO999`"
     )
 
 

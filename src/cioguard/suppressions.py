@@ -255,7 +255,7 @@ def _report_directives(
                 if unused_rule and not directive.used:
                     yield UnusedSuppression(settings).report(
                         directive.span(),
-                        "Blanket suppression silences no finding",
+                        "blanket suppression silences no finding",
                         "Remove the comment",
                     )
                 continue
@@ -265,7 +265,7 @@ def _report_directives(
             if unknown:
                 yield UnusedSuppression(settings).report(
                     directive.span(),
-                    f"Suppression names unknown rule code {_code_list(unknown)}",
+                    f"suppression names unknown rule code {_code_list(unknown)}",
                     "Correct or remove the code; `cioguard rules` lists the codes",
                 )
             unused = [
@@ -297,7 +297,7 @@ def _unused_finding(directive: Directive, unused: list[str], settings) -> Findin
         hint = f"Remove {_code_list(unused)} from the comment"
     return UnusedSuppression(settings).report(
         directive.span(),
-        f"Suppression of {_code_list(unused)} silences no finding",
+        f"suppression of {_code_list(unused)} silences no finding",
         hint,
     )
 
