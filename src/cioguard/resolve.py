@@ -31,6 +31,7 @@ from .sdk import (
 logger = logging.getLogger(__name__)
 
 JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+TS_CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
 MAX_DEPTH = 14
 
 
@@ -92,38 +93,99 @@ class ModuleIndex:
         self.root = root
         self.files = files
         self.paths = all_paths
-        self.aliases = self._load_aliases()
         self.cache: dict[tuple[str, str], str | None] = {}
         self.python_roots = self._python_roots()
+        # Folder (relative to the root, "" for the root) -> the folder of the
+        # nearest tsconfig.json or jsconfig.json at or above it, or None.
+        self._config_folders: dict[str, str | None] = {}
+        self._aliases: dict[str | None, list[tuple[str, list[str]]]] = {}
 
-    def _load_aliases(self) -> list[tuple[str, list[str]]]:
-        """Read ``compilerOptions.paths`` and ``baseUrl`` from tsconfig/jsconfig."""
-        aliases: list[tuple[str, list[str]]] = []
-        for name in ("tsconfig.json", "jsconfig.json"):
-            config = self.root / name
-            if not config.is_file():
-                continue
-            try:
-                import json5
-
-                data = json5.loads(config.read_text(encoding="utf-8", errors="replace"))
-            except (ValueError, OSError) as error:
-                logger.debug("could not read %s: %s", config, error)
-                continue
-            options = data.get("compilerOptions", {}) if isinstance(data, dict) else {}
-            base = options.get("baseUrl", ".") if isinstance(options, dict) else "."
-            paths = options.get("paths", {}) if isinstance(options, dict) else {}
-            if isinstance(paths, dict):
-                for pattern, targets in paths.items():
-                    if isinstance(targets, list):
-                        resolved = [posixpath.normpath(posixpath.join(base, t)) for t in targets
-                                    if isinstance(t, str)]
-                        aliases.append((pattern, resolved))
-            if base not in (".", "./"):
-                aliases.append(("*", [posixpath.normpath(posixpath.join(base, "*"))]))
-        aliases.append(("@/*", ["src/*", "*"]))
-        aliases.append(("~/*", ["src/*", "*"]))
+    def aliases_for(self, from_path: str) -> list[tuple[str, list[str]]]:
+        """Return the import aliases that apply to a file, from its nearest tsconfig."""
+        folder = self._config_folder(posixpath.dirname(from_path))
+        aliases = self._aliases.get(folder)
+        if aliases is None:
+            aliases = self._read_aliases(folder) if folder is not None else []
+            # Common conventions for projects whose config does not say.
+            aliases.append(("@/*", ["src/*", "*"]))
+            aliases.append(("~/*", ["src/*", "*"]))
+            self._aliases[folder] = aliases
         return aliases
+
+    def _config_folder(self, folder: str) -> str | None:
+        """Return the nearest folder at or above ``folder`` that holds a tsconfig or jsconfig."""
+        if folder in self._config_folders:
+            return self._config_folders[folder]
+        found = None
+        if any((self.root / folder / name).is_file() for name in TS_CONFIG_NAMES):
+            found = folder
+        elif folder not in ("", "."):
+            found = self._config_folder(posixpath.dirname(folder))
+        self._config_folders[folder] = found
+        return found
+
+    def _read_aliases(self, folder: str) -> list[tuple[str, list[str]]]:
+        """Read ``compilerOptions.paths`` and ``baseUrl``, following ``extends``.
+
+        TypeScript resolves ``baseUrl`` against the config file that sets it,
+        and ``paths`` targets against ``baseUrl`` or, without one, against
+        the config file that sets ``paths``. A bare import is looked up
+        under ``baseUrl`` after the ``paths`` patterns.
+        """
+        for name in TS_CONFIG_NAMES:
+            if (self.root / folder / name).is_file():
+                options = self._config_options(posixpath.join(folder, name), set())
+                break
+        else:
+            return []
+        base = options.get("baseUrl")
+        paths_folder = options.get("paths_folder", folder)
+        aliases: list[tuple[str, list[str]]] = []
+        for pattern, targets in options.get("paths", {}).items():
+            if not isinstance(targets, list):
+                continue
+            anchor = base if base is not None else paths_folder
+            resolved = [posixpath.normpath(posixpath.join(anchor, target)) for target in targets
+                        if isinstance(target, str)]
+            aliases.append((pattern, resolved))
+        if base is not None:
+            aliases.append(("*", [posixpath.normpath(posixpath.join(base, "*"))]))
+        return aliases
+
+    def _config_options(self, config: str, seen: set[str]) -> dict:
+        """Return ``baseUrl`` (relative to the root), ``paths`` and the folder that set them."""
+        if config in seen or len(seen) > 8:
+            return {}
+        seen.add(config)
+        try:
+            import json5
+
+            data = json5.loads((self.root / config).read_text(encoding="utf-8", errors="replace"))
+        except (ValueError, OSError) as error:
+            logger.debug("could not read %s: %s", config, error)
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        folder = posixpath.dirname(config)
+        merged: dict = {}
+        parents = data.get("extends")
+        for parent in [parents] if isinstance(parents, str) else parents or []:
+            # Configs extended by package name live in node_modules, which is not scanned.
+            if isinstance(parent, str) and parent.startswith("."):
+                target = posixpath.normpath(posixpath.join(folder, parent))
+                if not target.endswith(".json"):
+                    target += ".json"
+                if not target.startswith("../"):
+                    merged.update(self._config_options(target, seen))
+        options = data.get("compilerOptions")
+        if not isinstance(options, dict):
+            return merged
+        if isinstance(options.get("baseUrl"), str):
+            merged["baseUrl"] = posixpath.normpath(posixpath.join(folder, options["baseUrl"]))
+        if isinstance(options.get("paths"), dict):
+            merged["paths"] = options["paths"]
+            merged["paths_folder"] = folder
+        return merged
 
     def _python_roots(self) -> list[str]:
         roots = {""}
@@ -139,7 +201,13 @@ class ModuleIndex:
         return sorted(roots)
 
     def resolve(self, from_path: str, source: str, language: str) -> str | None:
-        key = (from_path if source.startswith(".") else "", source + "|" + language[:2])
+        if source.startswith("."):
+            scope = from_path
+        elif language == "python":
+            scope = ""
+        else:  # bare imports depend on the file's tsconfig
+            scope = "tsconfig:" + str(self._config_folder(posixpath.dirname(from_path)))
+        key = (scope, source + "|" + language[:2])
         if key in self.cache:
             return self.cache[key]
         if language == "python":
@@ -175,7 +243,7 @@ class ModuleIndex:
             return self._existing(posixpath.join(base, source))
         if source.startswith("/"):
             return self._existing(source.lstrip("/"))
-        for pattern, targets in self.aliases:
+        for pattern, targets in self.aliases_for(from_path):
             if pattern.endswith("*"):
                 prefix = pattern[:-1]
                 if not source.startswith(prefix):
