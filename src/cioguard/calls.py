@@ -401,6 +401,8 @@ class Substituter:
             arg = argument_for(call, replace(param, kind="positional"), self.offset)
             if arg is None:
                 return None
+            if use.value == param.name:
+                return arg  # the whole argument, as read by a field of the pattern
             literal = arg if arg.kind == "object" else None
             if literal is not None and use.value in literal.keys:
                 return literal.get(use.value)
