@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from ...calls import CioCall
 from ...model import Finding
 from ...project import Project
 from ...values import email_reason
 from ..base import Rule
-from ..helpers import PERSON_OPS, code, slot_values
+from ..helpers import PERSON_OPS, code, in_wrapper_body, slot_values
 
 ID_OPS = (*PERSON_OPS, "track_anonymous", "merge", "entity")
 
@@ -21,7 +22,9 @@ class EmailAsId(Rule):
     `destroy`/`delete`, `addDevice` and Pipelines `userId`, and the id
     segment of a raw Track API URL, when it is an email: a string with `@`,
     a variable or property named `email`, `emailAddress`, `email_address`,
-    `mail` or `userEmail`, or a template built from one.
+    `mail` or `userEmail`, or a template built from one. When the id is a
+    wrapper's parameter, the call sites that pass an email are reported,
+    and the wrapper only when no call site shows what it gets.
 
     ## Why it matters
     The `id` is the stable key of a person. Emails change, and an id cannot
@@ -61,7 +64,10 @@ class EmailAsId(Rule):
 
     def check(self, project: Project) -> Iterable[Finding]:
         calls = [call for call in project.calls() if call.op in ID_OPS]
+        fed_emails = _fed_by_call_sites(calls, project)
         for call, value in slot_values(calls, "person_id"):
+            if id(call) in fed_emails:
+                continue
             reason = email_reason(value, project.resolver)
             if reason is None:
                 continue
@@ -73,3 +79,21 @@ class EmailAsId(Rule):
                 "Use the stable user id as the id and send the email as the `email` attribute",
                 confidence="high" if value.kind in ("str", "member", "name") else "medium",
             )
+
+
+def _fed_by_call_sites(calls: list[CioCall], project: Project) -> set[int]:
+    """Return the calls whose person id is a wrapper parameter that a call site fills with an email.
+
+    Those are reported at the call site, which supplies the email, and not
+    again inside each wrapper it passes through.
+    """
+    fed: set[int] = set()
+    for call in sorted(calls, key=lambda c: -c.depth):
+        if call.inner is None or "person_id" not in call.substituted:
+            continue
+        value = call.slots.get("person_id")
+        if value is None or in_wrapper_body(call, value):
+            continue  # the value was written inside a wrapper, so this site adds nothing
+        if id(call) in fed or email_reason(value, project.resolver) is not None:
+            fed.add(id(call.inner))
+    return fed
