@@ -296,6 +296,8 @@ def derive_wrapper_calls(direct: list[CioCall], graph: CallGraph,
             for site_file, site in graph.sites_of(file, function):
                 if site_file is file and _inside(file, site.function, index):
                     continue  # recursion
+                if _in_test_code(site_file, site):
+                    continue  # a test exercising the wrapper is not a production call
                 for inner in inner_calls:
                     if any(c.wrapper is function and c.call is site for c in inner.chain()):
                         continue
@@ -311,6 +313,10 @@ def derive_wrapper_calls(direct: list[CioCall], graph: CallGraph,
             break
         frontier = next_frontier
     return derived
+
+
+def _in_test_code(file: FileFacts, call: Call) -> bool:
+    return file.module.context == "test" or file.functions[call.function].context == "test"
 
 
 def _inside(file: FileFacts, index: int, ancestor: int) -> bool:
