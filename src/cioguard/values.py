@@ -121,6 +121,36 @@ def email_reason(value: Value, resolver: Resolver, depth: int = 0) -> str | None
     return None
 
 
+CIO_ID_PREFIX = "cio_"
+
+
+def addresses_cio_id(value: Value, resolver: Resolver, depth: int = 0) -> bool:
+    """Return True for a person id written as ``cio_<cio_id>``.
+
+    Customer.io reads that id as its own identifier of a person who already
+    exists, so the call updates that person and never creates one.
+    """
+    if depth > 4:
+        return False
+    value = unwrap_identity(value)
+    if value.kind == "str":
+        return str(value.value).startswith(CIO_ID_PREFIX)
+    if value.kind == "template":
+        first = value.children[0] if value.children else None
+        return first is not None and first.kind == "str" and first.value.startswith(CIO_ID_PREFIX)
+    if value.kind == "binop" and value.value in ("+", "%") and value.children:
+        return addresses_cio_id(value.children[0], resolver, depth + 1)
+    callee = value.callee
+    if value.kind == "call" and value.method == "format" and callee is not None:
+        return callee.obj is not None and addresses_cio_id(callee.obj, resolver, depth + 1)
+    if value.kind == "name":
+        resolved = [v for v in resolver.values_of(value) if v is not value]
+        return bool(resolved) and all(
+            addresses_cio_id(v, resolver, depth + 1) for v in resolved
+        )
+    return False
+
+
 # Time units -------------------------------------------------------------------
 
 MS, SECONDS, NANOS, DATE, ISO = "ms", "s", "ns", "date", "iso"

@@ -8,7 +8,7 @@ from typing import Iterable
 from ...calls import CioCall
 from ...model import Finding, Value
 from ...project import Project
-from ...values import email_reason
+from ...values import addresses_cio_id, email_reason
 from ..base import Rule
 from ..helpers import first_in_path_order
 from .flows import SignupEvidence, call_label, flow_key, group_by_flow, person_value
@@ -69,6 +69,8 @@ class MissingEmailAttribute(Rule):
     ```
     Partial updates (`identify(id, {plan})`) are left alone when the
     project sends the email where it creates the profile.
+    An identify addressed as `cio_<cio_id>` updates a person who already
+    exists, so it is left alone too.
 
     ## Known problems
     Attributes passed as a parameter the scanner cannot follow, returned by
@@ -101,6 +103,8 @@ class MissingEmailAttribute(Rule):
                 continue
             if _email_as_id(call, project):
                 continue  # the profile gets the email from its id
+            if _addresses_existing_person(call, project):
+                continue
             reason = self._creation_reason(call, attributes, flows, evidence)
             if reason is None:
                 continue
@@ -140,6 +144,7 @@ class MissingEmailAttribute(Rule):
     ) -> Finding | None:
         """Report the first identify when no identify in the project sends an email."""
         wrapped = {id(call.origin) for call in identifies if not call.is_direct}
+        identifies = [c for c in identifies if not _addresses_existing_person(c, project)]
         for call in identifies:
             attributes = sent[id(call)]
             if EMAIL in attributes.keys or _email_as_id(call, project):
@@ -163,6 +168,12 @@ def _email_as_id(call: CioCall, project: Project) -> bool:
     """Return True when the person id is an email, which Customer.io stores as one."""
     person = person_value(call)
     return person is not None and email_reason(person, project.resolver) is not None
+
+
+def _addresses_existing_person(call: CioCall, project: Project) -> bool:
+    """Return True when the id is ``cio_<cio_id>``, so the person already exists."""
+    person = person_value(call)
+    return person is not None and addresses_cio_id(person, project.resolver)
 
 
 def _unknown_only_in_wrapper(

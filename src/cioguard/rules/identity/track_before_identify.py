@@ -7,7 +7,7 @@ from typing import Iterable
 from ...calls import CioCall
 from ...model import Finding, Value
 from ...project import Project
-from ...values import unwrap_identity
+from ...values import addresses_cio_id, unwrap_identity
 from ..base import Rule
 from ..helpers import first_in_path_order
 from .flows import (
@@ -64,7 +64,8 @@ class TrackBeforeIdentify(Rule):
     cio.identify(id=current_user.id, plan=current_user.plan)
     cio.track(current_user.id, "trial_started")
     ```
-    Anonymous events and events for people who already exist are left alone.
+    Anonymous events and events for people who already exist (including ids
+    written as `cio_<cio_id>`) are left alone.
 
     ## Known problems
     Ids that are written differently for the same person (`user.id` and
@@ -142,6 +143,9 @@ class TrackBeforeIdentify(Rule):
             )
         if earlier or id(track) in wrapped:
             return None
+        person_id = person_value(track)
+        if person_id is not None and addresses_cio_id(person_id, evidence.project.resolver):
+            return None  # ``cio_<cio_id>`` names a person who already exists
 
         reason = self._signup_reason(track, flow, evidence)
         if reason is None:
