@@ -293,6 +293,22 @@ class ModuleIndex:
         return None
 
 
+# customerio-node modules whose ``module.exports`` is the Track client class
+# (lib/track.js and lib/index.js before 3.0), by file name.
+NODE_CLIENT_MODULES = {"track", "index"}
+
+
+def _node_module_default(source: str) -> str:
+    """Name the default import of a module inside customerio-node (``customerio-node/lib/track``).
+
+    Other modules (``lib/api``, ``lib/request``, ``lib/regions``) export an
+    object of named members, so their default import is that namespace,
+    and ``new`` on it (as on the ``lib/request`` class) builds no client.
+    """
+    stem = posixpath.basename(source).split(".")[0]
+    return "default" if stem in NODE_CLIENT_MODULES else "*"
+
+
 class FileIndex:
     """Lookups over one file's facts, built once."""
 
@@ -592,6 +608,8 @@ class Resolver:
                 symbol = f"{tail}.{symbol}" if symbol != "*" else tail
             if imported.kind == "require" and symbol == "*":
                 symbol = "default"
+            if package == NODE_SDK and imported.source != NODE_SDK and symbol == "default":
+                symbol = _node_module_default(imported.source)
             return [self._sdk_ref(file, package, symbol)]
         target = self._module_file(file, imported.source)
         if target is file:
