@@ -241,6 +241,10 @@ class JsExtractor:
 
     def _value_call_expression(self, node, scope, depth, span):
         callee_node = node.child_by_field_name("function")
+        awaited_callee = _awaited_generic_callee(node)
+        if awaited_callee is not None:
+            callee_node = awaited_callee
+            span = self._span_between(awaited_callee, node)
         callee = self.value(callee_node, scope, depth)
         args_node = node.child_by_field_name("arguments")
         children, keys = self._arguments(args_node, scope, depth)
@@ -250,6 +254,10 @@ class JsExtractor:
             "call", span, self.text(node),
             children=(callee, *children), keys=tuple(keys),
         )
+
+    def _span_between(self, first: Node, last: Node) -> Span:
+        start, end = self.span(first), self.span(last)
+        return Span(start.path, start.line, start.col, end.end_line, end.end_col)
 
     def _value_new_expression(self, node, scope, depth, span):
         callee = self.value(node.child_by_field_name("constructor"), scope, depth)
@@ -1040,7 +1048,8 @@ class JsExtractor:
     def _visit_call(self, node: Node, ctx: _Context) -> None:
         call_id = len(self.facts.calls)
         value = self.value(node, ctx.function)
-        call = Call(call_id, value, self.span(node), ctx.function, ctx.loops, in_try=ctx.in_try)
+        call = Call(call_id, value, value.span or self.span(node), ctx.function, ctx.loops,
+                    in_try=ctx.in_try)
         self.facts.calls.append(call)
         self.call_by_node[node.id] = call_id
         self._call_context(node, call)
@@ -1078,6 +1087,8 @@ class JsExtractor:
             position += 1
 
     def _call_context(self, node: Node, call: Call) -> None:
+        if _awaited_generic_callee(node) is not None:
+            call.awaited = True
         top = node
         # Climb the promise chain: x.track().then(...).catch(...)
         while True:
@@ -1340,6 +1351,20 @@ class _Context:
 
     def with_default(self) -> _Context:
         return self._copy(in_default=True)
+
+
+def _awaited_generic_callee(node: Node) -> Node | None:
+    """Return ``f`` when tree-sitter read ``await f<T>(x)`` as a call of ``await f``.
+
+    The TypeScript grammar parses an awaited call with type arguments that
+    way, so the call is really ``f<T>(x)`` and it is awaited.
+    """
+    callee = node.child_by_field_name("function")
+    if node.type != "call_expression" or callee is None or callee.type != "await_expression":
+        return None
+    if node.child_by_field_name("type_arguments") is None or not callee.named_children:
+        return None
+    return callee.named_children[0]
 
 
 def _route_path(path: Value | None) -> str | None:
