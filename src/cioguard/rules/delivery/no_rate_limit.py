@@ -32,7 +32,7 @@ LIMITER_WORDS = re.compile(r"limit|throttl|bucket|semaphore|^sem$|bottleneck|rat
 LIMITER_MODULES = frozenset({"bottleneck", "p-limit", "p-queue", "p-throttle", "p-ratelimit",
                              "limiter", "rate-limiter-flexible", "async-sema", "pyrate_limiter",
                              "limits", "ratelimit", "ratelimiter", "aiolimiter",
-                             "asyncio_throttle", "token_bucket", "throttler"})
+                             "asyncio_throttle", "token_bucket", "throttler", "fastq"})
 LIMITER_CLASSES = frozenset({"Bottleneck", "PQueue", "RateLimiter", "Limiter", "TokenBucket",
                              "Semaphore", "BoundedSemaphore", "AsyncLimiter", "Throttler",
                              "Sema", "RateLimit"})
@@ -67,9 +67,11 @@ class NoRateLimit(Rule):
     loop. A loop is paced when it sleeps or waits between items, goes
     through a limiter (Bottleneck, p-limit, p-queue, p-throttle,
     pyrate_limiter, limits, ratelimit, aiolimiter, `asyncio.Semaphore`, a
-    token bucket, or a name in `limiter-names`), or sends one batch request
-    per chunk. Loops over a short literal list and Pipelines SDK calls,
-    which queue and batch events themselves, are left alone. Starting every
+    token bucket, or a name in `limiter-names`), runs inside a task of a
+    bounded queue (fastq, p-queue, also when a project helper hands the
+    task to the queue), or sends one batch request per chunk. Loops over a
+    short literal list and Pipelines SDK calls, which queue and batch
+    events themselves, are left alone. Starting every
     request at once (`Promise.all(items.map(...))`, `.forEach()`, a loop
     that does not await, `asyncio.gather`) is reported at `error` severity.
 
@@ -105,9 +107,10 @@ class NoRateLimit(Rule):
     `rateLimiter` or `this.queue`) whose calls or callbacks pace a loop.
 
     ## Known problems
-    A limiter applied far from the loop (inside an HTTP client or by a
-    queue's concurrency setting) is not seen, and a loop that stops after
-    its first call (`break`, `return`) is still reported.
+    A limiter applied far from the loop (inside an HTTP client) is not
+    seen, and a loop that stops after its first call (`break`, `return`)
+    is still reported. A queued task whose loop runs over all the data
+    instead of its own batch counts as paced.
     """
 
     code = "CIO011"
@@ -397,6 +400,8 @@ class _Pacing:
                 return True
         if self._limiter_callback(file, site.callbacks_from, site.loops):
             return True
+        if site.loops and self._queued(file, file.functions[site.loops[0].function]):
+            return True
         return any(self._paced_function(wrapper_file, wrapper)
                    for wrapper_file, wrapper in site.functions)
 
@@ -437,12 +442,57 @@ class _Pacing:
             function = file.functions[function.parent]
         return False
 
+    def _queued(self, file: FileFacts, function: Function) -> bool:
+        """Return whether the function holding the loops runs as a task of a bounded queue.
+
+        The callback goes to the queue directly (``queue.add(async () =>
+        ...)``) or through a project helper that hands its parameter to one
+        (``forEachBatch(stream, async (batch) => ..., 50)`` with
+        ``fastq.promise(handle, concurrency)`` inside). The queue's
+        concurrency then bounds the requests the loops start.
+        """
+        # NOTE: a queued task whose loop runs over all the data, not over
+        # the batch it was given, is still unpaced, but counts as paced here.
+        for _ in range(16):
+            receiver = passed_to(file, function)
+            if receiver is None:
+                return False
+            if self._limiter_call(file, receiver) or self._forwards_to_limiter(
+                file, receiver, function
+            ):
+                return True
+            if function.parent <= 0:
+                return False
+            function = file.functions[function.parent]
+        return False
+
+    def _forwards_to_limiter(self, file: FileFacts, call: Call, callback: Function) -> bool:
+        """Return whether the project function called by ``call`` gives ``callback`` to a limiter."""
+        position = next((i for i, arg in enumerate(call.value.args)
+                         if arg.kind == "func" and arg.value == callback.index), None)
+        if position is None:
+            return False
+        for target_file, target in self.project.graph.targets(file, call):
+            params = [param for param in target.params if param.kind == "positional"]
+            if position >= len(params):
+                continue
+            name = params[position].name
+            for inner in target_file.calls:
+                if not _inside(target_file, inner.function, target.index):
+                    continue
+                passes = any(arg.kind == "name" and arg.value == name for arg in inner.value.args)
+                if passes and self._limiter_call(target_file, inner):
+                    return True
+        return False
+
     def _limiter_call(self, file: FileFacts, call: Call) -> bool:
         callee = call.value.callee
         if callee is None:
             return False
         if self._pacing_name(callee.dotted or callee.text):
             return True
+        if _import_source(file, callee) in LIMITER_MODULES:
+            return True  # ``fastq.promise(worker, 4)``, ``pLimit(4)``
         root = callee
         while root.kind == "member" and root.obj is not None:
             root = root.obj
