@@ -566,8 +566,8 @@ def test_jobs_give_identical_findings(large_project, monkeypatch, capsys):
 
     monkeypatch.setattr(engine.Engine, "_get_pool", counting_pool)
 
-    _, serial = run_json(capsys, "--jobs", "1", "large")
-    _, parallel = run_json(capsys, "--jobs", "4", "large")
+    _, serial = run_json(capsys, "--no-cache", "--jobs", "1", "large")
+    _, parallel = run_json(capsys, "--no-cache", "--jobs", "4", "large")
 
     assert len(list(large_project.rglob("*.js"))) >= engine.POOL_THRESHOLD
     assert pools == [4]

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exit with 0 even when there are findings")
     scan.add_argument("--no-cache", action="store_true",
                       help="parse every file again instead of reusing cached facts")
+    scan.add_argument("--cache-dir", type=Path, metavar="DIR",
+                      help="cache folder (default: $CIOGUARD_CACHE_DIR, else .cioguard_cache "
+                           "in the project root)")
     scan.add_argument("--fix", action="store_true",
                       help="apply safe fixes to the files, then report what remains")
     scan.add_argument("--unsafe-fixes", action="store_true",
@@ -108,11 +111,13 @@ def command_scan(args) -> int:
     filters = ResultFilters(args, paths)
     fix_options = _fix_options(args)
     progress = progress_for(sys.stderr, quiet=args.quiet, verbose=args.verbose)
+    cache = _open_cache(args, settings, paths)
 
     def scan():
         # Filter findings in here, so that --fix only fixes reported findings.
         try:
-            result, scans = run(paths, settings, rules, jobs=args.jobs, progress=progress)
+            result, scans = run(paths, settings, rules, jobs=args.jobs, cache=cache,
+                                progress=progress)
         finally:
             if progress is not None:
                 progress.clear()
@@ -124,6 +129,8 @@ def command_scan(args) -> int:
         result, scans = scan()
     else:
         result, scans, fix_report = apply_fixes(scan, fix_options)
+    if cache is not None:
+        cache.save()
     if not args.quiet:
         for error in result.errors:
             print(f"cioguard: warning: skipped {error.path}: {error.message}", file=sys.stderr)
@@ -161,6 +168,15 @@ def _write_output(text: str, path: Path | None) -> None:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+def _open_cache(args, settings, paths: list[Path]):
+    from .cache import ScanCache, default_cache_dir
+
+    if args.no_cache:
+        return None
+    directory = args.cache_dir or default_cache_dir(settings, paths, os.environ)
+    return ScanCache(directory, settings.fingerprint())
 
 
 def _fix_options(args):

@@ -16,16 +16,21 @@ import os
 import re
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .discovery import Discovery, SkipFile, SourceFile, discover, is_minified, read_source
 from .model import FileError, FileFacts, Finding, RunResult, Span
 from .project import Project
 from .resolve import ModuleIndex
 from .suppressions import apply_suppressions
+
+if TYPE_CHECKING:
+    # Imported when a pool starts, because importing multiprocessing took
+    # about 10 ms (python -X importtime, 2-core machine), a large share of a
+    # scan that reuses a cached result.
+    from concurrent.futures import ProcessPoolExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +189,7 @@ class Engine:
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             method = "fork" if sys.platform.startswith("linux") else None
             context = multiprocessing.get_context(method)
@@ -220,11 +226,19 @@ class Engine:
             if self.progress is not None:
                 self.progress.read()
             try:
-                size = source.path.stat().st_size
+                info = source.path.stat()
+                size = info.st_size
                 if size > max_bytes:
                     raise SkipFile(
                         f"larger than the {max_bytes:,}-byte limit ({size:,} bytes); "
                         "raise max-file-size to scan it")
+                known = None
+                if self.cache is not None:
+                    known = self.cache.needle_verdict(source, info)
+                if known is not None:
+                    if known:
+                        matched.append(source)
+                    continue
                 with open(source.path, "rb") as handle:
                     data = handle.read()
             except SkipFile as skip:
@@ -238,14 +252,22 @@ class Engine:
                 scan.errors.append(FileError(source.relative, f"could not be read: {error.strerror}"))
                 continue
             if source.language != "python" and is_minified(data):
+                self._record_verdict(source, info, data, False)
                 continue  # a bundle repeats code scanned in its source form
             if data.startswith(UTF16_BOMS):
                 scan.errors.append(FileError(
                     source.relative, "is UTF-16 encoded; save it as UTF-8 to scan it"))
                 continue
-            if self.needles.search(data):
+            found = self.needles.search(data)
+            self._record_verdict(source, info, data, found)
+            if found:
                 matched.append(source)
         return matched
+
+    def _record_verdict(self, source: SourceFile, info: os.stat_result, data: bytes,
+                        found: bool) -> None:
+        if self.cache is not None:
+            self.cache.record_needle_verdict(source, info, data, found)
 
     def _follow_imports(self, root: Path, first: list[SourceFile],
                         by_relative: dict[str, SourceFile], scan: ProjectScan) -> None:
@@ -415,10 +437,35 @@ def project_root_for(path: Path) -> tuple[Path, list[Path] | None]:
     return folder, [path]
 
 
+def scan_and_check(engine: Engine, root: Path, only: list[Path] | None, rules: list,
+                   cache=None) -> tuple[ProjectScan, list[Finding], list[FileError]]:
+    """Scan and check one project, reusing the cached result of an unchanged tree.
+
+    ``cache`` is a ``cache.ScanCache`` or None. Scans of named files reuse
+    cached facts but never a whole result.
+    """
+    engine.cache = cache.project(root) if cache is not None else None
+    if engine.cache is None or only is not None:
+        scan = engine.scan_project(root, only)
+        return (scan, *engine.check(scan, rules))
+
+    codes = [rule.code for rule in rules]
+    cached = engine.cache.load_result(codes)
+    if cached is not None:
+        scan = ProjectScan(root, cached.discovery, cached.facts, cached.scan_errors)
+        return scan, cached.findings, cached.check_errors
+    with engine.cache.snapshot() as snapshot:
+        scan = engine.scan_project(root, only)
+        findings, errors = engine.check(scan, rules)
+    engine.cache.store_result(snapshot, codes, scan.discovery, scan.facts, scan.errors,
+                              findings, errors)
+    return scan, findings, errors
+
+
 def run(paths: list[Path], settings, rules: list, *, jobs: int | None = None, cache=None,
         progress=None) -> tuple[RunResult, list[ProjectScan]]:
     started = time.perf_counter()
-    engine = Engine(settings, jobs=jobs, cache=cache, progress=progress)
+    engine = Engine(settings, jobs=jobs, progress=progress)
     cwd = Path.cwd()
     findings: list[Finding] = []
     suppressed: list[Finding] = []
@@ -428,9 +475,9 @@ def run(paths: list[Path], settings, rules: list, *, jobs: int | None = None, ca
     try:
         for path in paths:
             root, only = project_root_for(path)
-            scan = engine.scan_project(root, only)
+            scan, project_findings, project_errors = scan_and_check(engine, root, only, rules,
+                                                                    cache)
             scans.append(scan)
-            project_findings, project_errors = engine.check(scan, rules)
             project_findings, project_suppressed = apply_suppressions(
                 scan.facts, project_findings, settings, rules)
             files_scanned += len(scan.discovery.files)

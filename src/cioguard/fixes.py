@@ -16,12 +16,10 @@ file, keeping its permission bits.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import logging
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,6 +230,8 @@ def fix_text(source: SourceText, fixes: list[tuple[Finding, Fix]]) -> tuple[str,
 
 def unified_diff(display_path: str, before: str, after: str) -> str:
     """Return a unified diff with git's a/ and b/ prefixes."""
+    import difflib
+
     lines = difflib.unified_diff(before.splitlines(keepends=True),
                                  after.splitlines(keepends=True),
                                  fromfile=f"a/{display_path}", tofile=f"b/{display_path}")
@@ -250,6 +250,8 @@ def write_atomically(path: Path, data: bytes) -> None:
     The new file gets the old file's permission bits. A symbolic link is
     kept, and its target is replaced.
     """
+    import tempfile
+
     target = Path(os.path.realpath(path))
     mode = stat.S_IMODE(os.stat(target).st_mode)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
