@@ -76,3 +76,11 @@ def test_rule_codes_and_names_are_unique():
     names = [rule.name for rule in all_rules()]
     assert len(codes) == len(set(codes))
     assert len(names) == len(set(names))
+
+
+def test_no_rate_limit_names_data_loop(tmp_path, monkeypatch):
+    project = prepare(FIXTURES / "CIO011" / "constant_inner_loop.py", tmp_path)
+    outcome = check_project(project, {"CIO011"}, monkeypatch)
+    messages = [finding.message for finding in outcome.findings]
+    assert messages, outcome.explain()
+    assert all("per item of `accounts`" in message for message in messages), messages

@@ -125,8 +125,16 @@ class NoRateLimit(Rule):
         reported: set[tuple[str, int, int]] = set()
         for site in [*self._call_sites(project), *self._reference_sites(project)]:
             key = site.span.key
-            if key in reported or pacing.paced(site) or not _loops_over_data(project, site):
+            if key in reported or pacing.paced(site):
                 continue
+            data_loop = _data_loop(project, site)
+            if data_loop is None:
+                continue
+            if data_loop is not site.loop:
+                # An inner loop over a short constant list starts a few requests
+                # per item of the data loop, which the message names instead.
+                site.unbounded = site.unbounded and _unbounded(site.file, data_loop, None)
+                site.loop = data_loop
             if any(_chunked(project, loop) for loop in site.loops[:-1]):
                 site.unbounded = False  # at most one chunk in flight at a time
             reported.add(key)
@@ -258,19 +266,19 @@ def _each_item(loop: Loop | None) -> str:
 # Loops over data -------------------------------------------------------------
 
 
-def _loops_over_data(project: Project, site: LoopSite) -> bool:
-    """Return whether some loop around the site runs once per item of run-time data.
+def _data_loop(project: Project, site: LoopSite) -> Loop | None:
+    """Return the innermost loop around the site that runs once per item of run-time data.
 
     A loop that sends one request per chunk is batching, so a chunk loop
     inside any data loop ends the search.
     """
     for loop in reversed(site.loops):
         if _chunked(project, loop):
-            return False
+            return None
         if _bounded_by_constant(project, site.file, loop):
             continue
-        return True
-    return False
+        return loop
+    return None
 
 
 def _chunked(project: Project, loop: Loop) -> bool:
