@@ -63,6 +63,10 @@ ITERATING_METHODS = {"forEach", "map", "flatMap", "each", "mapSeries", "eachSeri
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "del", "all", "head", "options"}
 NEXT_APP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 NEST_DECORATORS = {"Get", "Post", "Put", "Patch", "Delete", "All", "Head", "Options"}
+# Operation types whose resolvers run inside the HTTP request; subscription
+# resolvers run on a long-lived connection instead.
+GRAPHQL_OPERATION_TYPES = {"Query", "Mutation"}
+NEST_GRAPHQL_DECORATORS = {"Query", "Mutation", "ResolveField"}
 COMPARISON_OPS = {"==", "===", "!=", "!=="}
 STATUS_METHODS = {"status", "sendStatus", "code"}
 MAX_DEPTH = 24
@@ -1239,12 +1243,12 @@ class JsExtractor:
         if target is not None:
             self._handler_argument(target, handler)
 
-    def _resolve_pending_handlers(self) -> None:
+    def _resolve_pending_handlers(self, pending: list[tuple[Value, Handler]] | None = None) -> None:
         by_name: dict[str, list[Function]] = {}
         for function in self.facts.functions:
             if function.name:
                 by_name.setdefault(function.name, []).append(function)
-        for reference, handler in self.pending_handlers:
+        for reference, handler in self.pending_handlers if pending is None else pending:
             name = reference.value
             found = False
             for function in by_name.get(name, []):
@@ -1286,6 +1290,50 @@ class JsExtractor:
                 fn = self.facts.functions[fetch.value]
                 fn.handler = fn.handler or Handler("cloudflare-worker", fn.span, serverless=True)
         self._nest_controllers()
+        self._graphql_resolver_maps()
+
+    def _graphql_resolver_maps(self) -> None:
+        """Mark the fields of ``{ Query: {...}, Mutation: {...} }`` resolver maps as handlers.
+
+        Apollo, GraphQL Yoga, Mercurius and graphql-tools run each resolver
+        while the HTTP request that carries the operation waits. The maps are
+        found in module-level variables, exports and module-level calls
+        (``makeExecutableSchema({ resolvers })``).
+        """
+        roots = [assign.value for assigns in self.facts.module.assigns.values()
+                 for assign in assigns]
+        roots.extend(self.facts.exports.values())
+        roots.extend(call.value for call in self.facts.calls if call.function == 0)
+        seen: set[int] = set()
+        named: list[tuple[Value, Handler]] = []
+        for root in roots:
+            self._graphql_resolvers_in(root, seen, named, 0)
+        self._resolve_pending_handlers(named)
+
+    def _graphql_resolvers_in(self, value: Value, seen: set[int],
+                              named: list[tuple[Value, Handler]], depth: int) -> None:
+        if depth > 4 or id(value) in seen:
+            return
+        seen.add(id(value))
+        if value.kind in ("call", "new"):
+            for argument in value.children[1:]:
+                self._graphql_resolvers_in(argument, seen, named, depth + 1)
+            return
+        if value.kind != "object":
+            return
+        for key, child in value.entries():
+            if key in GRAPHQL_OPERATION_TYPES and child.kind == "object":
+                for field, resolver in child.entries():
+                    if field is None:
+                        continue
+                    handler = Handler("graphql", resolver.span or child.span,
+                                      route=f"{key}.{field}")
+                    if resolver.kind == "name":
+                        named.append((resolver, handler))
+                    else:
+                        self._handler_argument(resolver, handler)
+            elif child.kind in ("object", "call", "new"):
+                self._graphql_resolvers_in(child, seen, named, depth + 1)
 
     def _export_handler(self, name: str, framework: str, serverless: bool) -> None:
         value = self.facts.exports.get(name)
@@ -1308,19 +1356,29 @@ class JsExtractor:
             fn.handler = Handler(framework, fn.span, serverless=serverless)
 
     def _nest_controllers(self) -> None:
+        """Mark route methods of ``@Controller`` classes and operations of ``@Resolver`` classes.
+
+        ``@Resolver`` classes are NestJS and TypeGraphQL GraphQL resolvers.
+        """
         for fact in self.facts.classes:
-            is_controller = any(
-                (d.callee.dotted if d.kind == "call" and d.callee else d.dotted) == "Controller"
-                for d in fact.decorators
-            )
-            if not is_controller:
+            names = {_decorator_name(d) for d in fact.decorators}
+            if "Controller" in names:
+                framework, wanted = "nestjs", NEST_DECORATORS
+            elif "Resolver" in names:
+                framework, wanted = "graphql", NEST_GRAPHQL_DECORATORS
+            else:
                 continue
             for method_index in fact.methods.values():
                 method = self.facts.functions[method_index]
                 for decorator in method.decorators:
-                    name = decorator.callee.dotted if decorator.kind == "call" and decorator.callee else decorator.dotted
-                    if name in NEST_DECORATORS:
-                        method.handler = Handler("nestjs", method.span, method=name.upper())
+                    name = _decorator_name(decorator)
+                    if name not in wanted:
+                        continue
+                    if framework == "graphql":
+                        route = f"{fact.name}.{method.name}"
+                        method.handler = Handler(framework, method.span, route=route)
+                    else:
+                        method.handler = Handler(framework, method.span, method=name.upper())
 
 
 class _Context:
@@ -1351,6 +1409,13 @@ class _Context:
 
     def with_default(self) -> _Context:
         return self._copy(in_default=True)
+
+
+def _decorator_name(decorator: Value) -> str | None:
+    """``Get`` for ``@Get('/path')`` and for ``@Get``."""
+    if decorator.kind == "call" and decorator.callee is not None:
+        return decorator.callee.dotted
+    return decorator.dotted
 
 
 def _awaited_generic_callee(node: Node) -> Node | None:

@@ -49,6 +49,10 @@ VIEW_METHODS = {"get", "post", "put", "patch", "delete", "head", "options",
                 "list", "create", "retrieve", "update", "partial_update", "destroy",
                 "form_valid", "dispatch", "perform_create", "perform_update"}
 VIEW_BASES = re.compile(r"(View|ViewSet|APIView|Mixin|GenericAPIView)\b")
+# Decorators of GraphQL resolvers that run while the HTTP request waits.
+GRAPHQL_DECORATORS = {"strawberry.mutation", "strawberry.field", "strawberry_django.mutation",
+                      "strawberry_django.field"}
+GRAPHENE_MUTATE_METHODS = {"mutate", "mutate_and_get_payload", "perform_mutate"}
 ITERATING_CALLS = {"map", "imap", "imap_unordered", "starmap", "map_async"}
 COMPARISON_OPS = {"==", "!=", "is", "is not"}
 STATUS_CALLS = {"abort", "Response", "HttpResponse", "JsonResponse", "HTTPException",
@@ -400,6 +404,8 @@ class PyExtractor:
                                                                "require_http_methods",
                                                                "csrf_exempt"):
                 function.handler = function.handler or Handler("django", function.span)
+            elif dotted in GRAPHQL_DECORATORS or self._ariadne_field(decorator, dotted):
+                function.handler = function.handler or Handler("graphql", function.span)
             elif last in TASK_DECORATORS:
                 function.context = "task"
             elif last in MEMO_DECORATORS:
@@ -413,8 +419,26 @@ class PyExtractor:
         if function.handler is None and ctx.class_bases and VIEW_BASES.search(ctx.class_bases):
             if function.name in VIEW_METHODS:
                 function.handler = Handler("django", function.span, method=function.name.upper())
+        if function.handler is None and ctx.class_bases and _graphene_resolver(function, ctx):
+            function.handler = Handler("graphql", function.span)
         if ctx.class_bases and "BaseCommand" in ctx.class_bases:
             function.context = "script"
+
+    def _ariadne_field(self, decorator: Value, dotted: str) -> bool:
+        """Return True for ``@mutation.field("name")`` where ``mutation = MutationType()``."""
+        if decorator.kind != "call" or not dotted.endswith(".field") or dotted.count(".") != 1:
+            return False
+        owner = dotted.split(".")[0]
+        for assign in self.facts.module.assigns.get(owner, []):
+            value = assign.value
+            callee = value.callee if value.kind == "call" else None
+            name = callee.last_name if callee is not None else None
+            if name in ("MutationType", "QueryType"):
+                return True
+            args = value.args if name == "ObjectType" else []
+            if args and args[0].kind == "str" and args[0].value in ("Query", "Mutation"):
+                return True
+        return False
 
     def _walk_class(self, node: Node, ctx: _Context, decorators=()) -> None:
         name_node = node.child_by_field_name("name")
@@ -827,6 +851,13 @@ def _first(node: Node | None) -> Node | None:
     if node is None:
         return None
     return node.named_children[0] if node.named_children else None
+
+
+def _graphene_resolver(function: Function, ctx: _Context) -> bool:
+    """Return True for a Graphene mutation's ``mutate`` or an ``ObjectType``'s ``resolve_x``."""
+    if function.name in GRAPHENE_MUTATE_METHODS and "Mutation" in ctx.class_bases:
+        return True
+    return function.name.startswith("resolve_") and "ObjectType" in ctx.class_bases
 
 
 class _Context:

@@ -30,9 +30,12 @@ class BlockingRequestPath(Rule):
     promise chains), or any SDK call in Python, whose SDK blocks. Handlers
     are Express, Fastify, Koa, Hono and NestJS routes, and Next.js API
     routes, route handlers and server actions. In Python they are Flask,
-    FastAPI, Django and Django REST framework views. Lambda handlers that
-    serve API Gateway and functions with a decorator in
-    `handler-decorators` count too. A call to a project function that waits
+    FastAPI, Django and Django REST framework views. GraphQL query and
+    mutation resolvers count too: resolver maps (`{ Query, Mutation }`),
+    NestJS and TypeGraphQL `@Resolver` classes, Graphene `mutate` and
+    `resolve_*` methods, Strawberry fields and Ariadne `@mutation.field`.
+    Lambda handlers that serve API Gateway and functions with a decorator
+    in `handler-decorators` count too. A call to a project function that waits
     for Customer.io is reported at the handler's call to it. Calls handed
     to a queue, a thread, `BackgroundTasks`, Celery, `setImmediate`,
     `waitUntil` or `after()`, un-awaited calls and Pipelines SDK calls
