@@ -4,6 +4,7 @@ when a project finishes."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,30 @@ def test_bar_redraws_at_most_every_tenth_second():
     assert 5 <= draws <= 12
 
 
+def test_bar_follows_parsing_after_reading():
+    stream = FakeTerminal()
+    bar = ProgressBar(stream, clock=FakeClock(step=1.0), delay=0.0, columns=120)
+    bar.start(2)
+    bar.read()
+    bar.read()
+    bar.add_parse_jobs(4)
+
+    bar.advance()
+
+    last = stream.getvalue().split("\r")[-1]
+    assert last.startswith("cioguard: [======>")
+    assert "2/2 files read, 1/4 parsed" in last
+
+
+def test_terminal_without_size_uses_default_width(monkeypatch):
+    monkeypatch.setattr("os.get_terminal_size", lambda fd: os.terminal_size((0, 0)))
+    bar = ProgressBar(FakeTerminal(), clock=FakeClock(step=1.0))
+    bar.stream.fileno = lambda: 2
+    bar.start(1)
+
+    assert bar.render().startswith("cioguard: [")
+
+
 def test_finish_clears_the_line():
     stream = FakeTerminal()
     bar = ProgressBar(stream, clock=FakeClock(step=1.0), delay=0.0, columns=120)
@@ -122,7 +147,7 @@ def test_scan_draws_bar_on_fake_terminal():
 
     output = stream.getvalue()
     assert "files read" in output
-    assert f"/{bar.total} files read, {bar.parsed_count} parsed" in output
+    assert f"/{bar.total} files read, {bar.parsed_count}/{bar.parse_total} parsed" in output
     assert bar.parsed_count > 0
     assert output.endswith("\r")
 

@@ -154,6 +154,8 @@ class Engine:
                 results.append((job[1], cached, None))
             else:
                 pending.append(job)
+        if self.progress is not None:
+            self.progress.add_parse_jobs(len(pending))
         if len(pending) >= POOL_THRESHOLD and self.jobs > 1:
             pool = self._get_pool()
             chunk = max(1, len(pending) // (self.jobs * 4))

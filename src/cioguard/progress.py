@@ -58,12 +58,17 @@ class ProgressBar:
         self.columns = columns
         self.total = 0
         self.read_count = 0
+        self.parse_total = 0
         self.parsed_count = 0
         self.next_draw = 0.0
         self.drawn_width = 0  # characters on the line now, 0 when it is clear
 
     def start(self, total: int) -> None:
         self.total += total
+
+    def add_parse_jobs(self, count: int) -> None:
+        """Add files that are about to be parsed, so the bar can follow them."""
+        self.parse_total += count
 
     def read(self) -> None:
         """Count one file read for the needle test."""
@@ -100,12 +105,23 @@ class ProgressBar:
         self.drawn_width = len(line)
 
     def render(self) -> str:
-        """Return the text of the bar, cut to the terminal's width."""
+        """Return the text of the bar, cut to the terminal's width.
+
+        The bar follows reading until every file is read, then parsing.
+        """
         total = max(self.total, self.read_count)
-        filled = BAR_CELLS * self.read_count // total if total else BAR_CELLS
+        parse_total = max(self.parse_total, self.parsed_count)
+        if self.read_count < total or not self.parse_total:
+            done, goal = self.read_count, total
+        else:
+            done, goal = self.parsed_count, parse_total
+        filled = BAR_CELLS * done // goal if goal else BAR_CELLS
         bar = "=" * filled + (">" if filled < BAR_CELLS else "")
+        parsed = f"{self.parsed_count:,}"
+        if self.parse_total:
+            parsed += f"/{parse_total:,}"
         line = (f"cioguard: [{bar:<{BAR_CELLS}}] {self.read_count:,}/{total:,} files read, "
-                f"{self.parsed_count:,} parsed")
+                f"{parsed} parsed")
         columns = self.columns or self._terminal_columns()
         # Writing into the last column makes some terminals wrap the line.
         return line[:max(0, columns - 1)]
@@ -114,6 +130,7 @@ class ProgressBar:
         # The width of the terminal behind this stream: standard output may
         # be a pipe while standard error is the terminal.
         try:
-            return os.get_terminal_size(self.stream.fileno()).columns
+            columns = os.get_terminal_size(self.stream.fileno()).columns
         except (AttributeError, ValueError, OSError):
             return DEFAULT_COLUMNS
+        return columns or DEFAULT_COLUMNS  # a terminal without a size reports 0
