@@ -12,7 +12,8 @@ processes, sampled every 5 ms with psutil.
     python benchmarks/bench_scan.py /path/to/tree [--runs 5] [--grep-audit FILE]
 
 A second mode compares a cold scan with a warm-cache re-scan of the same
-tree (`--cache`): the ratio is warm / cold wall time.
+tree (`--cache`): the ratio is warm / cold wall time. Each round runs a
+scan with --no-cache, one that fills the cache and one that reuses it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -89,11 +91,14 @@ def compare_with_grep(tree: Path, runs: int, grep_audit: Path) -> None:
 
 
 def compare_cache(tree: Path, runs: int) -> None:
-    cold_times, warm_times = [], []
-    for _ in range(runs):
-        cold_times.append(run_timed(cioguard_command(["--no-cache"]), tree))
-        run_timed(cioguard_command([]), tree)  # fill the cache
-        warm_times.append(run_timed(cioguard_command([]), tree))
+    # The cache goes to a temporary folder, so the scanned tree is not written.
+    with tempfile.TemporaryDirectory(prefix="cioguard-bench-cache-") as cache_dir:
+        cached = cioguard_command(["--cache-dir", cache_dir])
+        cold_times, warm_times = [], []
+        for _ in range(runs):
+            cold_times.append(run_timed(cioguard_command(["--no-cache"]), tree))
+            run_timed(cached, tree)  # fill the cache
+            warm_times.append(run_timed(cached, tree))
     cold_median = statistics.median(cold_times)
     warm_median = statistics.median(warm_times)
     print(f"tree: {tree}")
