@@ -38,7 +38,7 @@ class RawRequest:
     host: str
     path: str
     api: str
-    region: str
+    region: str  # us or eu, or "" when the URL picks the region at run time
     url_value: Value
     parts: list[Value] = field(default_factory=list)
     auth_scheme: str | None = None  # basic, bearer, or None when unknown

@@ -86,6 +86,8 @@ def _read_request(value: Value, method_name: str, root: str, resolver: Resolver)
     if not http_method:
         http_method = "GET" if body is None else "POST"
     api, region = HOSTS[host]
+    if len(chosen_regions(url_value, resolver)) > 1:
+        region = ""  # picked at run time, so unknown
     path = urlsplit(url if "://" in url else "https://" + url).path
     request = RawRequest(http_method, url, host, path, api, region, url_value, parts,
                          body=_json_body(body, resolver))
@@ -218,6 +220,9 @@ def string_pattern(value: Value, resolver: Resolver, depth: int = 0) -> tuple[st
             fallback = _environment_default([node])
             if fallback is not None:
                 return fallback
+            hosts = helper_hosts(node, resolver, depth + level)
+            if hosts:
+                return hosts[-1]  # any of them gives the API and path; _read_request clears the region
         return placeholder(node)
 
     def placeholder(node: Value) -> str:
@@ -225,6 +230,56 @@ def string_pattern(value: Value, resolver: Resolver, depth: int = 0) -> tuple[st
         return "{" + str(len(parts) - 1) + "}"
 
     return visit(value, depth), parts
+
+
+def helper_hosts(call: Value, resolver: Resolver, depth: int = 0) -> list[str]:
+    """Return the Customer.io base URLs a project function such as ``trackHost(region)`` returns.
+
+    An empty list means the function returns something else or cannot be read.
+    """
+    if depth > 4 or call.kind != "call" or call.callee is None:
+        return []
+    found: list[str] = []
+    for ref in resolver.resolve(call.callee):
+        if ref.kind != "func":
+            continue
+        for returned in ref.target.returns:
+            text, _ = string_pattern(returned, resolver, depth + 1)
+            if host_of(text) not in HOSTS:
+                return []
+            found.append(text)
+    return found
+
+
+def chosen_regions(value: Value, resolver: Resolver) -> set[str]:
+    """Return the regions a URL may name when its host is picked at run time.
+
+    Covers a helper that returns the US or the EU host and a conditional
+    between the two, read from the start of the URL or the local it comes from.
+    """
+    start = value
+    for _ in range(6):
+        if start.kind == "template" and start.children:
+            start = start.children[0]
+        elif start.kind == "binop" and start.value == "+":
+            start = start.children[0]
+        elif start.kind == "name":
+            resolved = [v for v in resolver.values_of(start) if v is not start]
+            if len(resolved) < 2:
+                if not resolved:
+                    return set()
+                start = resolved[0]
+                continue
+            texts = [string_pattern(v, resolver)[0] for v in resolved]
+            return {HOSTS[host_of(t)][1] for t in texts if host_of(t) in HOSTS}
+        else:
+            break
+    if start.kind == "cond":
+        texts = [string_pattern(branch, resolver)[0] for branch in start.children[1:]]
+        return {HOSTS[host_of(t)][1] for t in texts if host_of(t) in HOSTS}
+    if start.kind == "call":
+        return {HOSTS[host_of(t)][1] for t in helper_hosts(start, resolver)}
+    return set()
 
 
 def _environment_default(values: list[Value]) -> str | None:

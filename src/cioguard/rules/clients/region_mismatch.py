@@ -79,7 +79,9 @@ class RegionMismatch(Rule):
 
     ## Known problems
     A region chosen at run time (`region: process.env.CIO_REGION === 'eu' ?
-    RegionEU : RegionUS`) is unknown, so that client is not compared. A
+    RegionEU : RegionUS`) is unknown, so that client is not compared, and
+    so is a request URL whose host a conditional or a helper function
+    picks between the US and EU hosts. A
     project that talks to two workspaces in different regions on purpose is
     reported as a mismatch.
     """
@@ -123,7 +125,7 @@ class RegionMismatch(Rule):
         seen: set[Span] = set()
         for call in project.calls(direct=True):
             raw = call.raw
-            if raw is None or call.file.module.context == "test":
+            if raw is None or not raw.region or call.file.module.context == "test":
                 continue
             span = raw.url_value.span
             if span is None or span in seen:
