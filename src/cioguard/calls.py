@@ -101,12 +101,19 @@ class CioCall:
 # Direct SDK calls ------------------------------------------------------------
 
 
+# Every method name of every client kind: a call named otherwise cannot be an
+# SDK call, so its receiver is never resolved.
+SDK_METHOD_NAMES = frozenset(name for table in METHODS.values() for name in table)
+
+
 def recognize_sdk_call(file: FileFacts, call: Call, resolver: Resolver) -> list[CioCall]:
     value = call.value
     callee = value.callee
     if value.kind != "call" or callee is None or callee.kind != "member":
         return []
     method = callee.value
+    if method not in SDK_METHOD_NAMES:
+        return []
     found = []
     for client in resolver.clients_of(callee.obj):
         if client.mocked:
