@@ -63,7 +63,7 @@ ITERATING_METHODS = {"forEach", "map", "flatMap", "each", "mapSeries", "eachSeri
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "del", "all", "head", "options"}
 NEXT_APP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 NEST_DECORATORS = {"Get", "Post", "Put", "Patch", "Delete", "All", "Head", "Options"}
-# Operation types whose resolvers run inside the HTTP request; subscription
+# Operation types whose resolvers run inside the HTTP request. Subscription
 # resolvers run on a long-lived connection instead.
 GRAPHQL_OPERATION_TYPES = {"Query", "Mutation"}
 NEST_GRAPHQL_DECORATORS = {"Query", "Mutation", "ResolveField"}
