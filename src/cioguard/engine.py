@@ -206,8 +206,17 @@ class Engine:
     # Prefilter rounds --------------------------------------------------------------------
 
     def scan_project(self, root: Path, only: list[Path] | None = None) -> ProjectScan:
+        """Scan one project. Files in ``only`` are scanned even when ignore
+        rules would drop them, in the context of the whole project, so that
+        clients and wrappers defined in other files are still followed."""
         excludes = list(getattr(self.settings, "exclude", []) or [])
-        discovery = discover(root, excludes=excludes, only=only)
+        discovery = discover(root, excludes=excludes)
+        if only is not None:
+            named = discover(root, excludes=excludes, only=only)
+            listed = {f.relative for f in discovery.files}
+            extra = [f for f in named.files if f.relative not in listed]
+            discovery.files = sorted(discovery.files + extra, key=lambda f: f.relative)
+            discovery.skipped = discovery.skipped + named.skipped
         scan = ProjectScan(root, discovery)
         scan.errors.extend(discovery.skipped)
         by_relative = {f.relative: f for f in discovery.files}
@@ -215,8 +224,7 @@ class Engine:
             self.progress.start(len(discovery.files))
         first = self._needle_round(discovery.files, scan)
         self._parse(first, scan)
-        if only is None:
-            self._follow_imports(root, first, by_relative, scan)
+        self._follow_imports(root, first, by_relative, scan)
         if self.progress is not None:
             self.progress.finish()
         return scan
@@ -424,6 +432,27 @@ def display_span(span: Span, root: Path, cwd: Path) -> Span:
     return replace(span, path=Path(shown).as_posix())
 
 
+def group_paths(paths: list[Path]) -> list[tuple[Path, list[Path] | None]]:
+    """One entry per project: a folder is its own project, and files named on
+    the command line are grouped under the nearest project folder."""
+    groups: list[tuple[Path, list[Path] | None]] = []
+    files: dict[Path, list[Path]] = {}
+    for path in paths:
+        root, only = project_root_for(path)
+        if only is None:
+            groups.append((root, None))
+            continue
+        if root not in files:
+            files[root] = []
+            groups.append((root, files[root]))
+        files[root].extend(p for p in only if p not in files[root])
+    return groups
+
+
+def relative_to(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), root)).as_posix()
+
+
 def project_root_for(path: Path) -> tuple[Path, list[Path] | None]:
     """A folder is its own project; a file belongs to the nearest project folder."""
     path = path.resolve()
@@ -475,14 +504,27 @@ def run(paths: list[Path], settings, rules: list, *, jobs: int | None = None, ca
     scans: list[ProjectScan] = []
     files_scanned = files_parsed = 0
     try:
-        for path in paths:
-            root, only = project_root_for(path)
-            scan, project_findings, project_errors = scan_and_check(engine, root, only, rules,
+        for root, only in group_paths(paths):
+            # Named files are checked in the context of their whole project,
+            # which the cache can reuse; a named file that the project's
+            # ignore rules drop needs a scan of its own that adds it.
+            scan, project_findings, project_errors = scan_and_check(engine, root, None, rules,
                                                                     cache)
+            if only is not None:
+                listed = {f.relative for f in scan.discovery.files}
+                if any(relative_to(path, root) not in listed for path in only):
+                    scan, project_findings, project_errors = scan_and_check(
+                        engine, root, only, rules, cache)
             scans.append(scan)
             project_findings, project_suppressed = apply_suppressions(
                 scan.facts, project_findings, settings, rules)
-            files_scanned += len(scan.discovery.files)
+            if only is not None:
+                named = {relative_to(path, root) for path in only}
+                project_findings = [f for f in project_findings if f.span.path in named]
+                project_suppressed = [f for f in project_suppressed if f.span.path in named]
+                scan.errors = [e for e in scan.errors if e.path in named]
+                project_errors = [e for e in project_errors if e.path in named]
+            files_scanned += len(scan.discovery.files) if only is None else len(only)
             files_parsed += len(scan.facts)
             for finding in project_findings:
                 finding.span = display_span(finding.span, root, cwd)
