@@ -143,7 +143,6 @@ def test_key_in_per_file_ignored_file_masked(project, capsys):
     assert_no_key(out)
 
 
-@pytest.mark.xfail(reason="--diff prints the fixed files' context lines unmasked", strict=False)
 def test_key_absent_from_diff(project, capsys):
     fixable = CLIENT.replace(
         'cio.track(os.environ["SYSTEM_ID"], f"{cio.plan}_booted")',
@@ -154,3 +153,11 @@ def test_key_absent_from_diff(project, capsys):
     assert code == 1
     assert "int(time.time() * 1000)" in out
     assert_no_key(out)
+
+
+@pytest.mark.parametrize("fmt", ["full", "sarif", "html", "json"])
+def test_key_masked_when_cio013_is_off(project, capsys, fmt):
+    code, out, err = run_cli(capsys, "scan", "--ignore", "CIO013", "--format", fmt, ".")
+    assert code == 1
+    assert_no_key(out)
+    assert_no_key(err)

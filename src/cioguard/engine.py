@@ -374,7 +374,23 @@ class Engine:
                 logger.debug("rule %s failed", rule_class.code, exc_info=True)
                 errors.append(FileError(str(scan.root),
                                         f"internal error in {rule_class.code}: {error!r}"))
+        _attach_secrets(project, findings)
         return dedupe(findings), errors
+
+
+def _attach_secrets(project: Project, findings: list[Finding]) -> None:
+    """Give every finding the project's hard-coded keys, for masking."""
+    from .rules.clients.hardcoded_credential import collect_secrets
+
+    try:
+        secrets = collect_secrets(project)
+    except Exception:  # noqa: BLE001 - masking must not stop the report
+        logger.debug("could not collect secrets", exc_info=True)
+        return
+    if not secrets:
+        return
+    for finding in findings:
+        finding.secrets = tuple(sorted(set(finding.secrets) | secrets))
 
 
 def relevant_files(project: Project) -> set[str]:

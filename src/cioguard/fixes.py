@@ -313,12 +313,20 @@ def _run_pass(plans: dict[Path, FileFixes], options: FixOptions, report: FixRepo
                 skipped.add(path)
                 continue
         else:
-            diffs.append(unified_diff(plan.display_path, source.text, text))
+            diff = unified_diff(plan.display_path, source.text, text)
+            diffs.append(_mask(diff, plan))
         fixed_total += fixed
         if plan.display_path not in report.changed_files:
             report.changed_files.append(plan.display_path)
     report.diff += "".join(diffs)
     return fixed_total
+
+
+def _mask(text: str, plan: FileFixes) -> str:
+    """Mask the hard-coded keys the findings carry in a diff's context lines."""
+    from .report.redaction import Redactor
+
+    return Redactor(secret for finding, _ in plan.fixes for secret in finding.secrets)(text)
 
 
 def apply_fixes(scan: Scan, options: FixOptions, cwd: Path | None = None
