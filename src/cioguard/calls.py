@@ -260,17 +260,41 @@ def owner_function(file: FileFacts, index: int) -> int:
     return index
 
 
+def callable_names(files: dict[str, FileFacts]) -> set[str]:
+    """Every name under which a call can reach a project function.
+
+    Function and method names, exported and re-exported names, imported
+    local names, module-level variables and class fields. A call whose
+    callee ends in another name (``res.status``, ``JSON.stringify``) calls
+    a library, so resolving it is skipped.
+    """
+    names: set[str] = set()
+    for file in files.values():
+        names.update(function.name for function in file.functions if function.name)
+        names.update(file.exports)
+        names.update(reexport.exported for reexport in file.reexports)
+        names.update(imported.local for imported in file.imports)
+        names.update(file.module.assigns)
+        for fact in file.classes:
+            names.add(fact.name)
+            names.update(fact.fields)
+    return names
+
+
 class CallGraph:
     """Which calls invoke which project functions."""
 
     def __init__(self, files: dict[str, FileFacts], resolver: Resolver):
         self.sites: dict[tuple[str, int], list[tuple[FileFacts, Call]]] = {}
         self.callees: dict[tuple[str, int], list[tuple[FileFacts, Function]]] = {}
+        names = callable_names(files)
         for file in files.values():
             for call in file.calls:
                 callee = call.value.callee
                 if callee is None or callee.kind not in ("name", "member"):
                     continue
+                if callee.value not in names:
+                    continue  # a library call: no project function has this name
                 for ref in resolver.resolve(callee):
                     if ref.kind == "func" and ref.file is not None:
                         key = (ref.file.path, ref.target.index)

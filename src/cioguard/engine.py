@@ -295,6 +295,8 @@ class Engine:
         for _ in range(MAX_ROUNDS):
             project = Project(root, scan.facts, self.settings, all_paths=all_paths)
             project.link()
+            # Kept for the check when no later round parses more files.
+            scan.project = project
             relevant = relevant_files(project) - processed
             if not relevant:
                 return
@@ -355,9 +357,11 @@ class Engine:
     # Checking ------------------------------------------------------------------------
 
     def check(self, scan: ProjectScan, rules: list) -> tuple[list[Finding], list[FileError]]:
-        project = Project(scan.root, scan.facts, self.settings,
-                          all_paths={f.relative for f in scan.discovery.files})
-        scan.project = project
+        project = scan.project
+        if project is None or project.files.keys() != scan.facts.keys():
+            project = Project(scan.root, scan.facts, self.settings,
+                              all_paths={f.relative for f in scan.discovery.files})
+            scan.project = project
         findings: list[Finding] = []
         errors: list[FileError] = []
         try:
