@@ -469,6 +469,30 @@ def test_output_option_writes_file(shop, capsys):
     assert report["summary"]["findings"] == len(report["findings"])
 
 
+def test_output_into_missing_folder_exits_two(shop, capsys):
+    code, out, err = run_cli(capsys, "scan", "--output", "missing/report.txt", "shop")
+
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    assert "cannot write the report to `missing/report.txt`" in err
+    assert "check that its folder exists" in err
+
+
+def test_statistics_option_adds_table(shop, capsys):
+    code, out, _ = run_cli(capsys, "scan", "--statistics", "--select", "CIO002", "shop")
+
+    assert code == 1
+    assert "Count  Code    Name" in out
+    assert "    1  CIO002  millisecond-timestamp" in out
+
+
+def test_statistics_absent_by_default(shop, capsys):
+    _, out, _ = run_cli(capsys, "scan", "--select", "CIO002", "shop")
+
+    assert "Count  Code" not in out
+
+
 def test_version_option(capsys):
     with pytest.raises(SystemExit) as raised:
         main(["--version"])

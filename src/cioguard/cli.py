@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write the report to FILE instead of standard output")
     scan.add_argument("--exit-zero", action="store_true",
                       help="exit with 0 even when there are findings")
+    scan.add_argument("--statistics", action="store_true",
+                      help="add a table of finding counts per rule after the findings "
+                           "(concise and full formats)")
     scan.add_argument("--no-cache", action="store_true",
                       help="parse every file again instead of reusing cached facts")
     scan.add_argument("--cache-dir", type=Path, metavar="DIR",
@@ -152,7 +155,7 @@ def command_scan(args) -> int:
     fmt = args.format or "concise"
     if fmt == "text":
         fmt = "concise"
-    output = render(fmt, result, ReportContext(rules=all_rules()))
+    output = render(fmt, result, ReportContext(rules=all_rules(), statistics=args.statistics))
     if args.quiet and fmt in ("concise", "full"):
         output = "\n".join(line for line in output.splitlines()
                            if not line.startswith(("Found", "No findings", "Checked"))) + "\n"
@@ -164,7 +167,13 @@ def command_scan(args) -> int:
 
 def _write_output(text: str, path: Path | None) -> None:
     if path is not None:
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(
+                f"cannot write the report to `{path}`: {error.strerror}; "
+                "check that its folder exists and is writable"
+            ) from None
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
