@@ -23,13 +23,14 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Collection, Mapping
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING, Any, Callable, Collection, Mapping
 
 from .discovery import display_path
 from .errors import CioguardError, ConfigError, UsageError
 from .model import SEVERITIES
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 CONFIG_FILE_NAMES = (".cioguard.toml", "cioguard.toml", "pyproject.toml")
 PYPROJECT = "pyproject.toml"
@@ -174,6 +175,8 @@ def _longest_prefix(selectors: Collection[str], code: str) -> int:
 @lru_cache(maxsize=1024)
 def _compile_path_pattern(pattern: str) -> tuple[GitIgnoreSpec, bool]:
     """Compile one per-file-ignores pattern. The flag is True for "!pattern"."""
+    from pathspec import GitIgnoreSpec  # imported only when patterns are configured
+
     negated = pattern.startswith("!")
     return GitIgnoreSpec.from_lines([pattern.removeprefix("!")]), negated
 
@@ -399,6 +402,8 @@ class _Validator:
         try:
             if not value.removeprefix("!").strip():
                 raise ValueError("empty pattern")
+            from pathspec import GitIgnoreSpec
+
             GitIgnoreSpec.from_lines([value.removeprefix("!")])
         except (ValueError, re.error) as exc:
             raise self.invalid(key, value, accepted, str(exc)) from None

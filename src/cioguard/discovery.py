@@ -22,7 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 from .extract.common import EXTENSIONS
 from .model import FileError
@@ -161,6 +164,8 @@ class _IgnoreFile:
 
 def _compile_ignore_lines(lines: list[str], origin: str) -> GitIgnoreSpec:
     """Compile gitignore lines, dropping the invalid ones as git does."""
+    from pathspec import GitIgnoreSpec  # about 30 ms to import; a cached scan skips it
+
     try:
         return GitIgnoreSpec.from_lines(lines)
     except (ValueError, re.error):
@@ -280,6 +285,8 @@ class _Walker:
         self.real_root = os.path.realpath(root)
         self.excludes: _IgnoreFile | None = None
         if excludes:
+            from pathspec import GitIgnoreSpec
+
             try:
                 spec = GitIgnoreSpec.from_lines(list(excludes))
             except re.error as exc:

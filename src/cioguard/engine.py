@@ -22,15 +22,17 @@ from typing import TYPE_CHECKING, Iterable
 
 from .discovery import Discovery, SkipFile, SourceFile, discover, is_minified, read_source
 from .model import FileError, FileFacts, Finding, RunResult, Span
-from .project import Project
-from .resolve import ModuleIndex
 from .suppressions import apply_suppressions
 
 if TYPE_CHECKING:
     # Imported when a pool starts, because importing multiprocessing took
     # about 10 ms (python -X importtime, 2-core machine), a large share of a
-    # scan that reuses a cached result.
+    # scan that reuses a cached result. Likewise the linking modules are
+    # imported when a project is linked.
     from concurrent.futures import ProcessPoolExecutor
+
+    from .project import Project
+    from .resolve import ModuleIndex
 
 logger = logging.getLogger(__name__)
 
@@ -289,6 +291,9 @@ class Engine:
         importers, so a settings module that merely names a Customer.io key
         does not drag in every module that imports it.
         """
+        from .project import Project
+        from .resolve import ModuleIndex
+
         modules = ModuleIndex(root, scan.facts, set(by_relative))
         all_paths = set(by_relative)
         processed: set[str] = set()
@@ -357,6 +362,8 @@ class Engine:
     # Checking ------------------------------------------------------------------------
 
     def check(self, scan: ProjectScan, rules: list) -> tuple[list[Finding], list[FileError]]:
+        from .project import Project
+
         project = scan.project
         if project is None or project.files.keys() != scan.facts.keys():
             project = Project(scan.root, scan.facts, self.settings,

@@ -6,7 +6,13 @@ import bisect
 import re
 from functools import lru_cache
 
-from tree_sitter import Language, Node, Parser, Query, QueryCursor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tree_sitter import Language, Node, Parser, Query
+
+# tree_sitter is imported where trees are built, so that a scan answered
+# from the cache, which parses nothing, does not load it.
 
 from ..model import MAX_TEXT, Comment, Span
 
@@ -34,6 +40,8 @@ def is_test_path(path: str) -> bool:
 
 @lru_cache(maxsize=None)
 def language(name: str) -> Language:
+    from tree_sitter import Language
+
     if name == "javascript":
         import tree_sitter_javascript as grammar
 
@@ -53,6 +61,8 @@ def language(name: str) -> Language:
 
 @lru_cache(maxsize=None)
 def parser(name: str) -> Parser:
+    from tree_sitter import Parser
+
     return Parser(language(name))
 
 
@@ -154,6 +164,8 @@ STATEMENT_GROUPS = frozenset(
 
 @lru_cache(maxsize=None)
 def _comment_query(name: str) -> Query:
+    from tree_sitter import Query
+
     return Query(language(name), "(comment) @comment")
 
 
@@ -164,6 +176,8 @@ def collect_comments(root: Node, source: bytes, language_name: str,
     Extractors call this once per file because their walks skip comments
     inside argument lists and other places they do not descend into.
     """
+    from tree_sitter import QueryCursor
+
     captured = QueryCursor(_comment_query(language_name)).captures(root)
     nodes = sorted(captured.get("comment", []), key=lambda node: node.start_byte)
     comments = []
