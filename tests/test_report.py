@@ -1061,6 +1061,29 @@ def test_html_empty_run_shows_empty_state():
     assert 'id="findings"' not in output
 
 
+def test_html_empty_run_with_baseline_is_not_clean():
+    result = empty_result()
+    result.baseline_matched = 18
+    result.suppressed = 1
+    output = render("html", result, make_context())
+    assert "No new findings" in output
+    assert "found nothing new (1 suppressed, 18 matched the baseline)" in output
+    assert "found no Customer.io integration mistakes" not in output
+
+
+def test_html_findings_card_counts_hidden_findings():
+    result = sample_result()
+    result.baseline_matched = 3
+    output = render("html", result, make_context())
+    cards = output.split('aria-label="Totals">', 1)[1].split("</section>", 1)[0]
+    card_texts = cards.split('<div class="card ')
+    findings_card = card_texts[1]
+    duration_card = card_texts[-1]
+    assert "1 suppressed, 3 matched the baseline" in findings_card
+    assert "Duration" in duration_card
+    assert "suppressed" not in duration_card
+
+
 def run_chromium(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
     command = [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *arguments]

@@ -263,10 +263,9 @@ def cards_section(run: PreparedRun) -> str:
     counts = run.by_severity()
     rules = len({f.rule for f in run.findings})
     files = len({f.path for f in run.findings})
-    spread = (
-        f"{plural(rules, 'rule')} in {plural(files, 'file')}" if run.findings else ""
-    )
-    cards = [_card("Findings", len(run.findings), spread, "")]
+    details = [f"{plural(rules, 'rule')} in {plural(files, 'file')}"] if run.findings else []
+    details.extend(_hidden_counts(run))
+    cards = [_card("Findings", len(run.findings), ", ".join(details), "")]
     for severity in SEVERITIES:
         count = counts.get(severity, 0)
         classes = f"sev sev-{severity}" + ("" if count else " zero")
@@ -275,10 +274,18 @@ def cards_section(run: PreparedRun) -> str:
     if run.errors:
         checked += f", {len(run.errors)} failed"
     cards.append(_card("Files scanned", run.files_scanned, checked, ""))
-    cards.append(
-        _card("Duration", f"{run.duration_s:.2f}s", f"{run.suppressed} suppressed", "")
-    )
+    cards.append(_card("Duration", f"{run.duration_s:.2f}s", "", ""))
     return f'<section class="cards" aria-label="Totals">{"".join(cards)}</section>'
+
+
+def _hidden_counts(run: PreparedRun) -> list[str]:
+    """Describe the findings that suppressions and the baseline keep out of the report."""
+    hidden = []
+    if run.suppressed:
+        hidden.append(f"{run.suppressed} suppressed")
+    if run.baseline_matched:
+        hidden.append(f"{run.baseline_matched} matched the baseline")
+    return hidden
 
 
 def _card(label: str, value: object, detail: str, classes: str) -> str:
@@ -427,11 +434,18 @@ def findings_section(run: PreparedRun) -> str:
 
 
 def empty_section(run: PreparedRun) -> str:
+    checked = f"cioguard checked {plural(run.files_scanned, 'file')}"
+    hidden = _hidden_counts(run)
+    if hidden:
+        # Accepted findings are still mistakes, so the page must not claim there are none.
+        title = "No new findings"
+        text = f"{checked} and found nothing new ({', '.join(hidden)})."
+    else:
+        title = "No findings"
+        text = f"{checked} and found no Customer.io integration mistakes."
     return (
         '<section class="panel empty-state">'
-        f"{SHIELD_ICON}<h3>No findings</h3>"
-        f"<p>cioguard checked {plural(run.files_scanned, 'file')} and found no "
-        "Customer.io integration mistakes.</p></section>"
+        f"{SHIELD_ICON}<h3>{escape(title)}</h3><p>{escape(text)}</p></section>"
     )
 
 
