@@ -801,7 +801,7 @@ def test_sarif_fix_replaces_region():
 def test_sarif_fingerprint_and_message():
     log = json.loads(render("sarif", sample_result(), make_context()))
     result = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "CIO002")
-    assert len(result["partialFingerprints"]["cioguard/v1"]) == 64
+    assert len(result["partialFingerprints"]["cioguard/v2"]) == 64
     assert result["message"]["text"] == (
         "`Date.now()` sends milliseconds as `placed_at`. "
         "Send Unix seconds: Math.floor(Date.now() / 1000)"

@@ -1,10 +1,12 @@
 """Baseline files: the findings a team has accepted, so that only new ones fail.
 
 A fingerprint is a SHA-256 over the rule code, the path relative to the
-baseline file's folder, and the flagged source text with secrets masked
-and runs of whitespace collapsed to one space. Line numbers are left out,
-so code that moves keeps its findings matched, while changing the flagged
-text or renaming the file makes a finding new. Identical findings in one
+baseline file's folder, and the flagged source text. That text has its
+secrets masked, and ``normalise_source`` collapses its whitespace and
+drops the spaces and trailing commas at brackets. Line numbers are left
+out, so code that moves, or that a formatter rewraps, keeps its findings
+matched, while changing the flagged text or renaming the file makes a
+finding new. Identical findings in one
 file share a fingerprint, and the file stores how many there were, so a
 second copy of an accepted mistake is reported.
 
@@ -27,9 +29,11 @@ from pathlib import Path
 from .errors import UsageError
 from .model import RunResult
 from .report.base import ReportContext
-from .report.prepared import prepare
+from .report.prepared import normalise_source, prepare
 
-BASELINE_VERSION = 1
+# Version 2 normalises brackets and commas in the fingerprinted text, so
+# version 1 fingerprints no longer match and such a file must be rewritten.
+BASELINE_VERSION = 2
 FINGERPRINT_LENGTH = 64  # hex digits of a SHA-256
 
 
@@ -39,11 +43,6 @@ class Entry:
     rule: str
     fingerprint: str
     count: int
-
-
-def normalise(text: str) -> str:
-    """Collapse every run of whitespace, line breaks included, to one space."""
-    return " ".join(text.split())
 
 
 def fingerprints(result: RunResult, base: Path) -> list[tuple[str, str, str]]:
@@ -59,7 +58,7 @@ def fingerprints(result: RunResult, base: Path) -> list[tuple[str, str, str]]:
     for prepared in run.findings:
         path = _relative_path(prepared.path, base)
         text = prepared.snippet if prepared.snippet is not None else prepared.message
-        payload = "\0".join((prepared.rule, path, normalise(text)))
+        payload = "\0".join((prepared.rule, path, normalise_source(text)))
         digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         keys.append((path, prepared.rule, digest))
     return keys

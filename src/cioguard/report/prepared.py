@@ -31,6 +31,21 @@ ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
+# Formatters such as Prettier and Black rewrap a long call: they put its
+# arguments on lines of their own and add or drop a trailing comma. Spaces
+# next to brackets and commas, and a comma before a closing bracket, are
+# dropped from fingerprinted text so that such a rewrap keeps the fingerprint.
+_SPACE_AT_PUNCTUATION = re.compile(r" ?([()\[\]{},]) ?")
+_TRAILING_COMMA = re.compile(r",(?=[)\]}])")
+
+
+def normalise_source(text: str) -> str:
+    """Return source text as fingerprints hash it, without layout that formatters change."""
+    collapsed = " ".join(text.split())
+    tight = _SPACE_AT_PUNCTUATION.sub(r"\1", collapsed)
+    return _TRAILING_COMMA.sub("", tight)
+
+
 def printable(text: str) -> str:
     return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
 
@@ -135,10 +150,11 @@ class PreparedFinding:
     def fingerprint(self) -> str:
         """A SHA-256 over rule, path and the flagged text, without line numbers.
 
-        Whitespace runs are collapsed so that reindenting keeps the
-        fingerprint. Without a readable source the message replaces the text.
+        The text is normalised by ``normalise_source``, so reindenting and
+        rewrapping keep the fingerprint. Without a readable source the
+        message replaces the text.
         """
-        basis = " ".join(self.snippet.split()) if self.snippet else self.message
+        basis = normalise_source(self.snippet) if self.snippet else self.message
         payload = "\0".join((self.rule, self.path, basis))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

@@ -24,7 +24,7 @@ SCHEMA_URI = (
 )
 INFORMATION_URI = "https://github.com/cioguard/cioguard"
 URI_BASE_ID = "%SRCROOT%"
-FINGERPRINT_KEY = "cioguard/v1"
+FINGERPRINT_KEY = "cioguard/v2"
 
 # Severity to SARIF result level.
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
