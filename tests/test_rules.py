@@ -7,11 +7,14 @@ import pkgutil
 
 import pytest
 
+from cioguard.config import Settings
+
 import cioguard.rules as rules_package
 from cioguard.rules.base import REQUIRED_SECTIONS, Rule
+from cioguard.rules.events.inconsistent_event_name import STYLES, convert
 from cioguard.rules.registry import all_rules
 
-from .harness import FIXTURES, check_project, fixture_cases, parse_errors, prepare
+from .harness import FIXTURES, check_project, fixture_cases, parse_errors, prepare, scan
 
 CASES = fixture_cases()
 
@@ -84,3 +87,52 @@ def test_no_rate_limit_names_data_loop(tmp_path, monkeypatch):
     messages = [finding.message for finding in outcome.findings]
     assert messages, outcome.explain()
     assert all("per item of `accounts`" in message for message in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Annotated a document", "Annotated a Document"),
+        ("the_order_shipped", "The Order Shipped"),
+        ("user signed up", "User Signed Up"),
+        ("terms_and_conditions_accepted", "Terms and Conditions Accepted"),
+    ],
+)
+def test_title_case_keeps_articles_lower(name, expected):
+    converted = convert(name, "Title Case")
+    assert converted == expected
+    assert STYLES["Title Case"].match(converted)
+
+
+EVENTS_PY = """\
+import os
+
+from customerio import CustomerIO, analytics
+
+cio = CustomerIO(os.environ["CIO_SITE_ID"], os.environ["CIO_TRACK_API_KEY"])
+analytics.write_key = os.environ["CIO_WRITE_KEY"]
+
+
+def log_in(user):
+    analytics.track(user.id, f"Logged in {user.plan}")
+    cio.track(user.id, f"Logged in {user.plan}")
+"""
+
+
+def dynamic_name_hints(tmp_path, monkeypatch, settings=None) -> list[str]:
+    (tmp_path / "events.py").write_text(EVENTS_PY)
+    findings, _ = scan(tmp_path, {"CIO006"}, settings, monkeypatch)
+    return [finding.hint for finding in findings]
+
+
+def test_dynamic_name_hint_follows_api_style(tmp_path, monkeypatch):
+    hints = dynamic_name_hints(tmp_path, monkeypatch)
+    assert hints[0].startswith("Use a fixed name such as `Logged In` ")
+    assert hints[1].startswith("Use a fixed name such as `logged_in` ")
+
+
+def test_dynamic_name_hint_follows_configured_style(tmp_path, monkeypatch):
+    settings = Settings(event_name_style={"track": "camelCase", "pipelines": "kebab-case"})
+    hints = dynamic_name_hints(tmp_path, monkeypatch, settings)
+    assert hints[0].startswith("Use a fixed name such as `logged-in` ")
+    assert hints[1].startswith("Use a fixed name such as `loggedIn` ")

@@ -11,6 +11,7 @@ from ...values import Dynamic, dynamic_name, last_name
 from ..base import Rule
 from ..helpers import code, describe_origin, in_wrapper_body
 from . import event_calls
+from .inconsistent_event_name import convert, event_name_styles
 
 
 class DynamicEventName(Rule):
@@ -53,6 +54,9 @@ class DynamicEventName(Rule):
     `report-prefixed-event-names` (default true): report names that only add
     an environment prefix to a constant, at `info` severity.
 
+    `event-name-style`: the style of the fixed name that the hint suggests,
+    as CIO010 checks it.
+
     ## Known problems
     A name returned by a function or read from an object whose contents
     are not visible is not reported.
@@ -65,6 +69,7 @@ class DynamicEventName(Rule):
 
     def check(self, project: Project) -> Iterable[Finding]:
         report_prefixed = getattr(self.settings, "report_prefixed_event_names", True)
+        styles = event_name_styles(self.settings)
         reported: set[Span] = set()
         for call in event_calls(project.calls()):
             value = call.slots["event_name"]
@@ -87,25 +92,26 @@ class DynamicEventName(Rule):
             if target.span in reported:
                 continue
             reported.add(target.span)
-            yield self._finding(target, dynamic)
+            style = styles.get("pipelines" if call.api == "pipelines" else "track", "snake_case")
+            yield self._finding(target, dynamic, style)
 
-    def _finding(self, value: Value, dynamic: Dynamic) -> Finding:
+    def _finding(self, value: Value, dynamic: Dynamic, style: str) -> Finding:
         parts = ", ".join(code(part.text) for part in dynamic.parts[:3])
         origin = describe_origin(value, dynamic.origin)
         if dynamic.request_input and len(dynamic.parts) == 1 and dynamic.parts[0] is dynamic.origin:
             message = f"event name is taken from request input {code(value.text)}{origin}"
         else:
             message = f"event name {code(value.text)} is built at run time from {parts}{origin}"
-        hint = self._hint(dynamic)
+        hint = self._hint(dynamic, style)
         if dynamic.bounded:
             return self.report(value.span, message, hint, severity="info", confidence="medium")
         return self.report(value.span, message, hint)
 
     @staticmethod
-    def _hint(dynamic: Dynamic) -> str:
+    def _hint(dynamic: Dynamic, style: str) -> str:
         if dynamic.bounded:
             return "Use one fixed name and send the environment as event data or a separate workspace"
-        static = _static_name(dynamic.origin)
+        static = _static_name(dynamic.origin, style)
         moved = [last_name(part) or "value" for part in dynamic.parts[:2]]
         data = ", ".join(_snake(name) for name in moved)
         if static:
@@ -113,7 +119,8 @@ class DynamicEventName(Rule):
         return f"Use a fixed event name and pass {data} in the event data"
 
 
-def _static_name(origin: Value) -> str | None:
+def _static_name(origin: Value, style: str) -> str | None:
+    """Join the literal parts of a built name into a name in the API's naming ``style``."""
     if origin.kind != "template" and not (origin.kind == "binop" and origin.value == "+"):
         return None
     pieces = []
@@ -124,7 +131,12 @@ def _static_name(origin: Value) -> str | None:
             stack.extend(reversed(node.children))
         elif node.kind == "str":
             pieces.append(node.value)
-    name = re.sub(r"[^A-Za-z0-9]+", "_", "".join(pieces)).strip("_")
+    text = "".join(pieces)
+    styled = convert(text, style)
+    if styled:
+        return styled
+    # A name that starts with a digit has no style, so its words are joined as they are.
+    name = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
     name = re.sub(r"_+", "_", name)
     return name or None
 

@@ -21,6 +21,10 @@ STYLES = {
     ),
 }
 DEFAULT_STYLE = {"track": "snake_case", "pipelines": "Title Case"}
+# Articles and the conjunctions "and" and "or" stay lower case after the
+# first word, as The Chicago Manual of Style (17th ed., 8.159) writes
+# titles. The Title Case pattern above accepts them in lower case.
+TITLE_CASE_MINOR_WORDS = frozenset({"a", "an", "the", "and", "or"})
 SEPARATORS = re.compile(r"[\s_\-.]+")
 
 
@@ -90,10 +94,7 @@ class InconsistentEventName(Rule):
 
     def check(self, project: Project) -> Iterable[Finding]:
         uses = self._collect(project)
-        styles = dict(DEFAULT_STYLE)
-        configured = getattr(self.settings, "event_name_style", None)
-        if isinstance(configured, dict):
-            styles.update(configured)
+        styles = event_name_styles(self.settings)
         groups: dict[str, list[NameUse]] = {}
         for use in uses:
             groups.setdefault(_normalise(use.text), []).append(use)
@@ -160,6 +161,15 @@ class InconsistentEventName(Rule):
         return min(counts, key=lambda text: (-counts[text], not follows[text], first[text]))
 
 
+def event_name_styles(settings) -> dict[str, str]:
+    """Return the expected event name style of each API ("track", "pipelines")."""
+    styles = dict(DEFAULT_STYLE)
+    configured = getattr(settings, "event_name_style", None)
+    if isinstance(configured, dict):
+        styles.update(configured)
+    return styles
+
+
 def _literals(value: Value, project: Project, depth: int = 0) -> list[Value]:
     if depth > 4:
         return []
@@ -211,5 +221,8 @@ def convert(text: str, style: str) -> str | None:
     if style == "PascalCase":
         return "".join(p.capitalize() for p in lower)
     if style == "Title Case":
-        return " ".join(p.capitalize() for p in lower)
+        titled = [lower[0].capitalize()]
+        for word in lower[1:]:
+            titled.append(word if word in TITLE_CASE_MINOR_WORDS else word.capitalize())
+        return " ".join(titled)
     return None
