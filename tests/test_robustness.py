@@ -212,6 +212,8 @@ def test_truncated_file_is_reported(project, capsys):
     _, _, err = scan(capsys, project)
 
     assert "half.js" in err
+    assert "syntax error near line" in err
+    assert "skipped half.js" not in err  # checked where it parses, not skipped
 
 
 def test_deeply_nested_file_is_skipped(project, capsys):

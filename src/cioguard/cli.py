@@ -136,7 +136,9 @@ def command_scan(args) -> int:
         cache.save()
     if not args.quiet:
         for error in result.errors:
-            print(f"cioguard: warning: skipped {error.path}: {error.message}", file=sys.stderr)
+            # A file with a syntax error is still checked where it parses.
+            action = "" if error.message.startswith("syntax error") else "skipped "
+            print(f"cioguard: warning: {action}{error.path}: {error.message}", file=sys.stderr)
     if result.files_scanned and not result.files_parsed and result.errors and all(
         error.path for error in result.errors
     ) and len(result.errors) >= result.files_scanned:
