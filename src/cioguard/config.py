@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -212,6 +211,8 @@ def _parse_toml(path: Path) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{origin}: invalid TOML: not valid UTF-8") from None
+    import tomllib  # only when there is TOML to read
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

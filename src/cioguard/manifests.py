@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -314,6 +313,8 @@ def _read_json(path: Path):
 
 
 def _read_toml(path: Path) -> dict:
+    import tomllib  # only when a TOML manifest is read
+
     try:
         return tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as error:

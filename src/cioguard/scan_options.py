@@ -12,7 +12,6 @@ after the scan (see ``ResultFilters``).
 from __future__ import annotations
 
 import argparse
-import tomllib
 from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
@@ -172,6 +171,8 @@ def _split_config_options(values: list[str]) -> tuple[Path | None, dict[str, obj
                 )
             config_file = path
             continue
+        import tomllib  # only when there is TOML to read
+
         try:
             table = tomllib.loads(value)
         except tomllib.TOMLDecodeError as error:

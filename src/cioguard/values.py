@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .model import Value
-from .resolve import Resolver
+
+if TYPE_CHECKING:
+    from .resolve import Resolver
 
 IDENTITY_CALLS = {
     "String", "str", "encodeURIComponent", "encodeURI", "quote", "quote_plus", "unicode",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from ..calls import CioCall
 from ..model import Span, Value
-from ..project import Project
+
+if TYPE_CHECKING:
+    from ..calls import CioCall
+    from ..project import Project
 
 TRACK_OPS = ("track", "track_anonymous")
 PERSON_OPS = ("identify", "track", "suppress", "unsuppress", "delete", "add_device",

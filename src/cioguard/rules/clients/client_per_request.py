@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ...model import FileFacts, Finding, Function, Value
-from ...project import Project
-from ...resolve import Client
 from ..base import Rule
+
+if TYPE_CHECKING:
+    from ...project import Project
+    from ...resolve import Client
 
 ENTRY_NAMES = {"main", "cli", "run_cli", "bootstrap", "setup", "init", "initialize", "configure",
                "create_app", "createApp", "register", "start", "handle"}

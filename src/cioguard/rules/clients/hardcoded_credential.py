@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ...model import Finding, Value
-from ...project import Project
 from ..base import Rule
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 PLACEHOLDER = re.compile(r"your|xxx|test|dummy|example|changeme|placeholder|<[^>]*>|\$\{[^}]*\}|\*\*\*",
                          re.I)

@@ -13,11 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ...model import FileFacts, Function, Param, Value
-from ...project import Project
-from ...resolve import Ref, argument_for
 from ...values import unwrap_identity
+
+if TYPE_CHECKING:
+    from ...project import Project
+    from ...resolve import Ref
 
 SITE, TRACK, APP, WEBHOOK, PIPELINES, GENERIC = (
     "site", "track", "app", "webhook", "pipelines", "generic")
@@ -241,6 +244,8 @@ def _call_chains(value: Value, project: Project, depth: int, seen: set[int],
 
 def _arguments(ref: Ref, use: Value, project: Project) -> list[Value]:
     """Collect the arguments callers pass for a parameter, so a factory is judged by them."""
+    from ...resolve import argument_for
+
     function, param = ref.function, ref.target
     if function is None or ref.file is None or not isinstance(param, Param):
         return []

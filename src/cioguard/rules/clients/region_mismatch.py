@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding, Span, Value
-from ...project import Project
 from ...regions import host_of, region_of_value
-from ...resolve import Client
 from ...sdk import DEPRECATED_HOSTS, HOSTS
 from ..base import Rule
+
+if TYPE_CHECKING:
+    from ...project import Project
+    from ...resolve import Client
 
 REGION_LABELS = {"us": "US", "eu": "EU"}
 APP_HOSTS = {"us": "api.customer.io", "eu": "api-eu.customer.io"}

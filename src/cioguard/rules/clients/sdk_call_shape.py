@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from ...calls import CioCall, expand_dict
 from ...model import Call, FileFacts, Finding, Function, Span, Value
-from ...project import Project
 from ..base import Rule
 from ..helpers import describe_origin, slot_values
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 NODE_PACKAGE = "customerio-node"
 PYTHON_PACKAGE = "customerio"
@@ -199,6 +201,8 @@ def _object_source(value: Value, project: Project) -> Value | None:
 
 def _sent_keywords(call: Value, project: Project) -> Keywords:
     """Keyword names a call passes, expanding ``**dict`` built in the same code."""
+    from ...calls import expand_dict
+
     names: list[str] = []
     for key, child in zip(call.keys, call.children[1:]):
         if key in ("*", "..."):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ...model import FileFacts, Finding, Function, Span, Value
-from ...project import Project
-from ...raw import string_pattern
-from ...resolve import Client
 from ..base import Rule
 from ..helpers import describe_origin
 from .key_sources import (
@@ -22,6 +19,10 @@ from .key_sources import (
     credential_parts,
     trace_key,
 )
+
+if TYPE_CHECKING:
+    from ...project import Project
+    from ...resolve import Client
 
 # Credential arguments of each client constructor: (slot, position, keyword).
 TRACK_SLOTS = (("site", 0, "site_id"), ("key", 1, "api_key"))
@@ -233,6 +234,8 @@ def _argument(call: Value | None, slot: tuple[str, int, str]) -> Value | None:
 
 def _returned_scheme(auth: Value, project: Project) -> str | None:
     """Read the scheme of a header built by a helper: ``Authorization: authHeader()``."""
+    from ...raw import string_pattern
+
     if auth.kind != "call":
         return None
     for ref in project.resolver.resolve(auth.callee):

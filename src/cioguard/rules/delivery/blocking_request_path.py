@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from ...calls import CioCall
 from ...model import Finding, Function
-from ...project import Project
 from ..base import Rule
 from .flow import (
     QUEUEING_KINDS,
@@ -19,6 +17,10 @@ from .flow import (
     serves_http,
     waits_for,
 )
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 
 class BlockingRequestPath(Rule):

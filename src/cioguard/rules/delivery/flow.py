@@ -10,9 +10,13 @@ owns it.
 
 from __future__ import annotations
 
-from ...calls import CioCall
+from typing import TYPE_CHECKING
+
 from ...model import Call, FileFacts, Function
-from ...project import Project
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 # Clients whose calls only queue an event in memory and return nothing to wait on.
 QUEUEING_KINDS = frozenset({"node-pipelines", "python-pipelines", "browser-pipelines"})

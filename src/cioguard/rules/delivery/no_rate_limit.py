@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from ...calls import CioCall, owner_function
 from ...model import Call, FileFacts, Finding, Function, Loop, Span, Value
-from ...project import Project
 from ..base import Rule, RuleOption
 from .flow import QUEUEING_KINDS, callee_text, is_server_call, is_test_code, passed_to
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 # Calls that run a callback once per item. Series variants run one at a time.
 CONCURRENT_ITERATION = frozenset({"map", "flatMap", "forEach"})
@@ -160,6 +162,8 @@ class NoRateLimit(Rule):
 
     def _reference_sites(self, project: Project) -> Iterable[LoopSite]:
         """Project functions passed by name to ``pool.map``, ``items.forEach`` or ``submit``."""
+        from ...calls import owner_function
+
         senders: dict[tuple[str, int], list[CioCall]] = {}
         for call in project.calls():
             if _sends_per_call(call):

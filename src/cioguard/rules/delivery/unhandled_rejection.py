@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from ...calls import CioCall
 from ...model import Call, FileFacts, Finding, Function
-from ...project import Project
 from ..base import Rule
 from .flow import (
     BROWSER_KINDS,
@@ -23,6 +21,10 @@ from .flow import (
     request_handler,
     waits_for,
 )
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 
 # Calls whose result carries the promises their callback returns.

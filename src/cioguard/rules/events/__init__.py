@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ...calls import CioCall
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+
 
 EVENT_OPS = ("track", "track_anonymous", "page", "screen")
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding, Span, Value
-from ...project import Project
 from ...values import Dynamic, dynamic_name, last_name
 from ..base import Rule
 from ..helpers import code, describe_origin, in_wrapper_body
 from . import event_calls
 from .inconsistent_event_name import convert, event_name_styles
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 
 class DynamicEventName(Rule):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ...model import Edit, Finding, Fix, Span, Value
-from ...project import Project
 from ..base import Rule
 from . import event_calls
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 STYLES = {
     "snake_case": re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding, Value
-from ...project import Project
 from ...values import constant_strings, dynamic_name, pii_in_literal, pii_name
 from ..base import Rule
 from ..helpers import code, slot_values
 from . import event_calls
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 
 class PiiInEventName(Rule):

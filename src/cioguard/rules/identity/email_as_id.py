@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from ...calls import CioCall
 from ...model import Finding
-from ...project import Project
 from ...values import email_reason
 from ..base import Rule
 from ..helpers import PERSON_OPS, code, in_wrapper_body, slot_values
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 ID_OPS = (*PERSON_OPS, "track_anonymous", "merge", "entity")
 

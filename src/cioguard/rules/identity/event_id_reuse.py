@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from ...calls import CioCall
 from ...model import Finding, Value
-from ...project import Project
 from ...values import constant_strings, email_reason, unwrap_identity
 from ..base import Rule
 from ..helpers import describe_origin, in_wrapper_body
 from .flows import expression_key, person_value, split_words
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 EVENT_OPS = ("track", "track_anonymous")
 ID_WORDS = {"id", "pk", "uuid", "guid"}

@@ -10,11 +10,14 @@ and callbacks passed at module scope, which are flows of their own.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from ...calls import CioCall
 from ...model import Call, FileFacts, Value
-from ...project import Project
 from ...values import constant_strings, unwrap_identity
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 # Calls that create a user whatever they are called on.
 USER_CREATE_METHODS = {

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from ...calls import CioCall
 from ...model import Finding, Value
-from ...project import Project
 from ...values import addresses_cio_id, email_reason
 from ..base import Rule
 from ..helpers import first_in_path_order
 from .flows import SignupEvidence, call_label, flow_key, group_by_flow, person_value
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 EMAIL = "email"
 # Data Pipelines follows the Segment spec, whose trait is ``createdAt``.

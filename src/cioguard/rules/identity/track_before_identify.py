@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from ...calls import CioCall
 from ...model import Finding, Value
-from ...project import Project
 from ...values import addresses_cio_id, unwrap_identity
 from ..base import Rule
 from ..helpers import first_in_path_order
@@ -21,6 +19,10 @@ from .flows import (
     person_value,
     signup_event,
 )
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 
 class TrackBeforeIdentify(Rule):

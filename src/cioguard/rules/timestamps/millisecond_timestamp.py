@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from ...calls import CioCall
 from ...model import Edit, Finding, Fix, Value
-from ...project import Project
 from ...values import DATE, ISO, MS, NANOS, Unit, time_unit
 from ..base import Rule
 from ..helpers import code, describe_origin, in_wrapper_body, object_entries
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 TIMESTAMP_SLOTS = ("timestamp", "send_at")
 OBJECT_SLOTS = ("attributes", "data")

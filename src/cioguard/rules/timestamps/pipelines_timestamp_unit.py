@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding
-from ...project import Project
 from ...values import SECONDS, time_unit
 from ..base import Rule
 from ..helpers import code, describe_origin, slot_values
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 
 class PipelinesTimestampUnit(Rule):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ...model import Call, FileFacts, Function, Span, Value
-from ...project import Project
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 # Metric values of Customer.io reporting webhooks for email delivery failures.
 FAILURE_METRICS = frozenset({"bounced", "spammed", "dropped", "failed", "undeliverable"})

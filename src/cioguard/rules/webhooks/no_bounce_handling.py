@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from ...calls import CioCall
 from ...model import Finding, Function
-from ...project import Project
 from ..base import Rule
 from ..helpers import first_in_path_order, object_entries
 from . import FAILURE_METRICS, complaint_words, metric_values, words
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 EMAIL_OPS = ("send_email", "trigger_broadcast")
 SIGNATURE_HEADER = "x-cio-signature"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from ...calls import CioCall
 from ...model import FileFacts, Finding, Function
-from ...project import Project
 from ..base import Rule
 from . import complaint_words, metric_values, request_method, words
+
+if TYPE_CHECKING:
+    from ...calls import CioCall
+    from ...project import Project
 
 STOP_NAME = re.compile(
     r"unsub|opt_?out|bounce|complain|spam|undeliver|stop_(all|e?mails?|messag|sending)"

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ...model import Call, FileFacts, Finding, Function, Param, Value
-from ...project import Project
-from ...resolve import argument_for
 from ..base import Rule
 from . import (
     CallIndex,
@@ -19,6 +17,9 @@ from . import (
     request_method,
     words,
 )
+
+if TYPE_CHECKING:
+    from ...project import Project
 
 CONSTANT_TIME = {"timingSafeEqual", "timing_safe_equal", "compare_digest",
                  "constant_time_compare", "secure_compare", "secureCompare", "safeCompare",
@@ -348,6 +349,8 @@ def _serializer_in(value: Value, project: Project, depth: int = 0) -> Value | No
 def _arguments_for(project: Project, file: FileFacts, function: Function,
                    param: Param) -> Iterator[Value]:
     """Yield the argument each call site of ``function`` passes for ``param``."""
+    from ...resolve import argument_for
+
     bound = (file.language == "python" and function.kind == "method" and function.params
              and function.params[0].name in ("self", "cls"))
     for _, site in project.graph.sites_of(file, function):
