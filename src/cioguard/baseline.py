@@ -20,13 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
+from .files import replace_file
 from .model import RunResult
 from .report.base import ReportContext
 from .report.prepared import normalise_source, prepare
@@ -93,22 +92,10 @@ def write_baseline(path: Path, result: RunResult) -> int:
         "version": BASELINE_VERSION,
     }
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-    temporary = None
     try:
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-            suffix=".tmp", delete=False,
-        ) as handle:
-            temporary = handle.name
-            handle.write(text)
-        # The temporary file is private (0600); give the baseline the usual
-        # mode of a file in a repository, or keep the mode it had.
-        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        # A new baseline gets the usual mode of a file in a repository.
+        replace_file(path, text.encode("utf-8"), mode=0o644)
     except OSError as error:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
         raise UsageError(
             f"cannot write baseline file `{path}`: {error.strerror}; "
             "check that its folder exists and is writable"

@@ -47,9 +47,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import __version__, model
+from . import __version__, files, model
 from .discovery import SKIPPED_DIRS, Discovery, SourceFile
 from .extract.common import EXTENSIONS
+from .files import replace_file
 from .model import FileError, FileFacts, Finding
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ MAX_SNAPSHOT_ENTRIES = 500_000
 PYTHON_MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 # Temporary files older than this are left over from a killed run.
 STALE_TEMPORARY_SECONDS = 3600
-TEMPORARY_SUFFIX = ".tmp"
+TEMPORARY_SUFFIX = files.TEMPORARY_SUFFIX
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by cioguard.\n"
@@ -777,22 +778,4 @@ def _configured_excludes_file(root: str) -> str | None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=TEMPORARY_SUFFIX)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        # mkstemp creates files readable by the owner only; give the cache
-        # the permissions of any other file the user creates.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    replace_file(path, data)

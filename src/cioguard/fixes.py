@@ -19,11 +19,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import replace_file
 from .model import Finding, Fix, RunResult
 
 logger = logging.getLogger(__name__)
@@ -245,30 +245,8 @@ def unified_diff(display_path: str, before: str, after: str) -> str:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Replace a file's bytes through a temporary file and a rename.
-
-    The new file gets the old file's permission bits. A symbolic link is
-    kept, and its target is replaced.
-    """
-    import tempfile
-
-    target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(os.stat(target).st_mode)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".cioguard-tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    """Replace a source file's bytes in one rename, keeping its mode and links."""
+    replace_file(path, data, sync=True)
 
 
 def _read_unchanged(plan: FileFixes) -> SourceText | None:
