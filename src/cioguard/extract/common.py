@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import re
 from functools import lru_cache
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,7 +13,7 @@ if TYPE_CHECKING:
 # tree_sitter is imported where trees are built, so that a scan answered
 # from the cache, which parses nothing, does not load it.
 
-from ..model import MAX_TEXT, Comment, Span
+from ..model import MAX_TEXT, Comment, Span, Value
 
 EXTENSIONS = {
     ".js": "javascript",
@@ -120,6 +119,31 @@ class Positions:
             end_row,
             self.column(end_row, end_col),
         )
+
+
+class ValueCache:
+    """One ``Value`` per (node, scope), shared by extractors.
+
+    Sharing keeps nested calls from being converted again, and pickle then
+    stores a shared Value once. A value built deeper in a tree may have been
+    cut off by the depth limit, so it is reused only at the same depth or
+    deeper. Subclasses implement ``_convert``.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[int, int], tuple[Value, int]] = {}
+
+    def cached_value(self, node: Node, scope: int, depth: int) -> Value:
+        key = (node.id, scope)
+        cached = self.values.get(key)
+        if cached is not None and cached[1] <= depth:
+            return cached[0]
+        result = self._convert(node, scope, depth)
+        self.values[key] = (result, depth)
+        return result
+
+    def _convert(self, node: Node, scope: int, depth: int) -> Value:
+        raise NotImplementedError
 
 
 def node_text(node: Node, limit: int = MAX_TEXT) -> str:

@@ -28,6 +28,7 @@ from ..model import (
 )
 from .common import (
     Positions,
+    ValueCache,
     collect_comments,
     first_error_line,
     is_test_path,
@@ -79,8 +80,9 @@ def _unescape(text: str) -> str:
     return ESCAPES.sub(lambda m: table.get(m.group(1), m.group(1)), text)
 
 
-class JsExtractor:
+class JsExtractor(ValueCache):
     def __init__(self, source: bytes, path: str, language: str):
+        super().__init__()
         self.source = source
         self.path = path
         self.language = language
@@ -88,10 +90,6 @@ class JsExtractor:
         self.facts = FileFacts(path=path, language=language)
         self.function_by_node: dict[int, int] = {}
         self.call_by_node: dict[int, int] = {}
-        # (node id, scope) -> (value, depth it was built at). Sharing one Value
-        # per node keeps nested calls from being converted again, and pickle
-        # stores a shared Value once.
-        self.values: dict[tuple[int, int], tuple[Value, int]] = {}
         self.pending_handlers: list[tuple[Value, Handler]] = []
         self.is_test = is_test_path(path)
 
@@ -153,13 +151,7 @@ class JsExtractor:
         while kind in WRAPPER_NODES and node.named_children:
             node = node.named_children[0]
             kind = node.type
-        key = (node.id, scope)
-        cached = self.values.get(key)
-        if cached is not None and cached[1] <= depth:
-            return cached[0]
-        result = self._convert(node, scope, depth)
-        self.values[key] = (result, depth)
-        return result
+        return self.cached_value(node, scope, depth)
 
     def _convert(self, node: Node, scope: int, depth: int) -> Value:
         """Build the Value of one node; ``value`` caches the result per node."""

@@ -26,6 +26,7 @@ from ..model import (
 )
 from .common import (
     Positions,
+    ValueCache,
     collect_comments,
     first_error_line,
     is_test_path,
@@ -65,18 +66,15 @@ def _unescape(text: str) -> str:
     return ESCAPES.sub(lambda m: table.get(m.group(1), m.group(1)), text)
 
 
-class PyExtractor:
+class PyExtractor(ValueCache):
     def __init__(self, source: bytes, path: str):
+        super().__init__()
         self.source = source
         self.path = path
         self.pos = Positions(source, path)
         self.facts = FileFacts(path=path, language="python")
         self.function_by_node: dict[int, int] = {}
         self.call_by_node: dict[int, int] = {}
-        # (node id, scope) -> (value, depth it was built at). Sharing one Value
-        # per node keeps nested calls from being converted again, and pickle
-        # stores a shared Value once.
-        self.values: dict[tuple[int, int], tuple[Value, int]] = {}
         self.is_test = is_test_path(path)
         stem = path.rsplit("/", 1)[-1]
         self.is_views = stem == "views.py" or "/views/" in f"/{path}"
@@ -116,13 +114,7 @@ class PyExtractor:
             return Value("unknown", None)
         while node.type == "parenthesized_expression" and node.named_children:
             node = node.named_children[0]
-        key = (node.id, scope)
-        cached = self.values.get(key)
-        if cached is not None and cached[1] <= depth:
-            return cached[0]
-        result = self._convert(node, scope, depth)
-        self.values[key] = (result, depth)
-        return result
+        return self.cached_value(node, scope, depth)
 
     def _convert(self, node: Node, scope: int, depth: int) -> Value:
         """Build the Value of one node; ``value`` caches the result per node."""
