@@ -256,7 +256,7 @@ def test_client_names_list_means_track_clients(tmp_path):
 
 # Validation messages --------------------------------------------------------
 
-STYLES = "snake_case, camelCase, PascalCase, kebab-case, Title Case"
+STYLES = "snake_case, camelCase, PascalCase, kebab-case, Title Case, Sentence case"
 CODES_ACCEPTED = "CIO001 to CIO020, a prefix of them such as CIO00, CIO or ALL"
 
 # (TOML lines, dotted key without the table prefix, text of the bad value,

@@ -41,6 +41,7 @@ EVENT_NAME_STYLES = (
     "PascalCase",
     "kebab-case",
     "Title Case",
+    "Sentence case",
 )
 EVENT_NAME_APIS = ("track", "pipelines")
 CLIENT_APIS = ("track", "app", "pipelines")

@@ -21,6 +21,9 @@ STYLES = {
     "Title Case": re.compile(
         r"^[A-Z][A-Za-z0-9]*(?: (?:[A-Z][A-Za-z0-9]*|a|an|and|as|at|by|for|in|of|on|or|the|to|via|with))*$"
     ),
+    # Only the first word is capitalised; later words are lower case, or
+    # acronyms such as SMS and URL.
+    "Sentence case": re.compile(r"^(?:[A-Z][a-z0-9]*|[A-Z0-9]{2,})(?: (?:[a-z0-9]+|[A-Z0-9]{2,}))*$"),
 }
 DEFAULT_STYLE = {"track": "snake_case", "pipelines": "Title Case"}
 # Articles and the conjunctions "and" and "or" stay lower case after the
@@ -81,8 +84,8 @@ class InconsistentEventName(Rule):
 
     ## Options
     `event-name-style`: `snake_case`, `camelCase`, `PascalCase`,
-    `kebab-case` or `Title Case`, for all APIs or as a table with `track`
-    and `pipelines` keys.
+    `kebab-case`, `Title Case` or `Sentence case` ("Order completed"), for
+    all APIs or as a table with `track` and `pipelines` keys.
 
     ## Fix safety
     The fix renames the literal. It is unsafe: campaigns, segments and
@@ -222,6 +225,8 @@ def convert(text: str, style: str) -> str | None:
         return lower[0] + "".join(p.capitalize() for p in lower[1:])
     if style == "PascalCase":
         return "".join(p.capitalize() for p in lower)
+    if style == "Sentence case":
+        return " ".join([lower[0].capitalize(), *lower[1:]])
     if style == "Title Case":
         titled = [lower[0].capitalize()]
         for word in lower[1:]:
