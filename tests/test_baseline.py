@@ -341,3 +341,38 @@ def test_malformed_baseline_exits_two(project, capsys, content, problem):
     assert "invalid baseline file `baseline.json`" in err
     assert problem in err
     assert "Traceback" not in err
+
+
+PROJECT_LEVEL = '''import os
+
+from customerio import CustomerIO
+
+cio = CustomerIO(os.environ["CIO_SITE_ID"], os.environ["CIO_TRACK_API_KEY"])
+
+
+def invite(user):
+    cio.identify(id=str(user.id), email=user.email)
+'''
+EARLIER = '''from app import cio
+
+
+def welcome(user):
+    cio.identify(id=str(user.id), email=user.email, plan="trial")
+'''
+
+
+def test_project_finding_matched_after_it_moves(tmp_path, capsys, monkeypatch):
+    (tmp_path / "app.py").write_text(PROJECT_LEVEL)
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run_cli(capsys, "scan", "--no-cache", "--select", "CIO008",
+                         "--baseline", "baseline.json", "--update-baseline", ".")
+    assert code == 0
+
+    # A new email-sending call earlier in path order now carries CIO008.
+    (tmp_path / "aaa_welcome.py").write_text(EARLIER)
+    code, out, _ = run_cli(capsys, "scan", "--no-cache", "--select", "CIO008",
+                           "--baseline", "baseline.json", "--format", "json", ".")
+    report = json.loads(out)
+
+    assert code == 0, report["findings"]
+    assert report["findings"] == []

@@ -17,7 +17,6 @@ source text, only hashes of masked text.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -28,7 +27,7 @@ from .errors import UsageError
 from .files import replace_file
 from .model import RunResult
 from .report.base import ReportContext
-from .report.prepared import normalise_source, prepare
+from .report.prepared import finding_fingerprint, prepare
 
 # Version 2 normalises brackets and commas in the fingerprinted text, so
 # version 1 fingerprints no longer match and such a file must be rewritten.
@@ -57,8 +56,7 @@ def fingerprints(result: RunResult, base: Path) -> list[tuple[str, str, str]]:
     for prepared in run.findings:
         path = _relative_path(prepared.path, base)
         text = prepared.snippet if prepared.snippet is not None else prepared.message
-        payload = "\0".join((prepared.rule, path, normalise_source(text)))
-        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        digest = finding_fingerprint(prepared.rule, path, prepared.scope, text)
         keys.append((path, prepared.rule, digest))
     return keys
 

@@ -395,6 +395,9 @@ class Finding:
     secrets: tuple[str, ...] = ()
     # The comment that silenced this finding, set only on suppressed findings.
     suppression: Suppression | None = None
+    # "project" for a finding about the whole project that is placed at a
+    # representative call; a baseline then matches it by rule alone.
+    scope: str = ""
 
     @property
     def sort_key(self) -> tuple:

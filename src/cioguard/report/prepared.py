@@ -100,6 +100,20 @@ class SourceCache:
         return self._files[path]
 
 
+def finding_fingerprint(rule: str, path: str, scope: str, text: str) -> str:
+    """SHA-256 over rule, path and normalised flagged text; rule alone for project scope.
+
+    A project-level finding sits at a representative call (the first
+    email-sending call, say), so the call and its file change as code moves
+    while the finding stays the same.
+    """
+    if scope == "project":
+        payload = "\0".join((rule, "project"))
+    else:
+        payload = "\0".join((rule, path, normalise_source(text)))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 class PreparedFinding:
     """One finding with every printed string masked and positions one-based."""
 
@@ -123,6 +137,7 @@ class PreparedFinding:
         # The reason written in the suppression comment, or "" without one.
         reason = finding.suppression.reason if finding.suppression else ""
         self.justification = redactor(reason)
+        self.scope = finding.scope
         self._span = finding.span
         self._sources = sources
 
@@ -154,9 +169,8 @@ class PreparedFinding:
         rewrapping keep the fingerprint. Without a readable source the
         message replaces the text.
         """
-        basis = normalise_source(self.snippet) if self.snippet else self.message
-        payload = "\0".join((self.rule, self.path, basis))
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return finding_fingerprint(self.rule, self.path, self.scope,
+                                   self.snippet if self.snippet else self.message)
 
     def excerpt(self, context_lines: int = CONTEXT_LINES) -> list[ExcerptLine]:
         """Return the flagged lines with context, masked and clipped for display."""

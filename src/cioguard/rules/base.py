@@ -57,6 +57,7 @@ class Rule:
         confidence: str | None = None,
         fix: Fix | None = None,
         secrets: tuple[str, ...] = (),
+        scope: str = "",
     ) -> Finding:
         overrides = getattr(self.settings, "severity_overrides", {}) or {}
         return Finding(
@@ -69,6 +70,7 @@ class Rule:
             span=span,
             fix=fix,
             secrets=secrets,
+            scope=scope,
         )
 
     # Documentation -----------------------------------------------------

@@ -163,6 +163,7 @@ class MissingEmailAttribute(Rule):
             "no identify in the project sends an `email` attribute",
             "Add the `email` attribute to the identify that creates the profile",
             confidence="medium",
+            scope="project",
         )
 
 

@@ -190,6 +190,7 @@ class TrackBeforeIdentify(Rule):
             "calls identify",
             "Identify each person with their email before tracking events for them",
             confidence="medium",
+            scope="project",
         )
 
 

@@ -95,7 +95,8 @@ class NoBounceHandling(Rule):
             "project sends email but has no reporting webhook, `unsubscribed` update "
             "or bounce marking",
             "Add a verified reporting webhook that sets `unsubscribed: true` or flags the "
-            "address on `bounced` and `spammed`")
+            "address on `bounced` and `spammed`",
+            scope="project")
 
 
 def _sends_email(call: CioCall, project: Project) -> bool:
