@@ -614,3 +614,24 @@ def test_module_entry_point_matches_in_process(shop, capsys):
     assert completed.returncode == 1
     assert report["findings"] == in_process["findings"]
     assert report["version"] == in_process["version"]
+
+
+
+@pytest.mark.parametrize("command", [
+    ["rules", "--format", "json"],
+    ["scan", "--no-cache", "shop"],
+])
+def test_closed_output_pipe_exits_quietly(shop, command):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cioguard", *command],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    # With the reading end closed before anything is written, as after
+    # `cioguard rules | head -1`, every write fails.
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    returncode = process.wait(timeout=120)
+
+    assert "Traceback" not in stderr
+    assert "BrokenPipeError" not in stderr
+    assert returncode == 2

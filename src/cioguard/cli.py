@@ -88,7 +88,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cioguard: interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader closed standard output early, as `cioguard rules | head`
+        # does, so the rest of the report has nowhere to go.
+        _discard_standard_output()
+        return EXIT_ERROR
     return EXIT_ERROR
+
+
+def _discard_standard_output() -> None:
+    """Point standard output at the null device.
+
+    Python flushes standard output at exit, and a flush into the closed pipe
+    would print a second BrokenPipeError.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def command_scan(args) -> int:
