@@ -132,6 +132,32 @@ def test_fix_python_file(tmp_path, monkeypatch, capsys):
     assert "created_at=int(time.time() * 1000 / 1000))" in text
 
 
+@pytest.mark.parametrize(("name", "source", "expression"), [
+    ("sync.py", "import time\n", "time.time_ns() // 1000"),
+    ("sync.py", "import time\n", "time.time() * 1_000_000"),
+    ("sync.js", "", "Date.now() * 1000"),
+])
+def test_microseconds_are_named_and_not_fixed(tmp_path, monkeypatch, capsys, name, source,
+                                              expression):
+    if name.endswith(".py"):
+        source += ("from customerio import CustomerIO\ncio = CustomerIO(SITE, KEY)\n"
+                   f"cio.identify(id=user_id, email=email, synced_at={expression})\n")
+    else:
+        source += ("const { TrackClient } = require('customerio-node');\n"
+                   "const cio = new TrackClient(SITE, KEY);\n"
+                   f"cio.identify(userId, {{ email, synced_at: {expression} }});\n")
+    (tmp_path / name).write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    code, out, err = run_cli(capsys, "--fix", "--format", "json", ".")
+
+    findings = json.loads(out)["findings"]
+    assert [finding["rule"] for finding in findings] == ["CIO002"]
+    assert "sends microseconds as `synced_at`" in findings[0]["message"]
+    assert findings[0]["fix"] is None
+    assert (tmp_path / name).read_text(encoding="utf-8") == source
+
+
 # --diff ---------------------------------------------------------------------------
 
 

@@ -18,7 +18,9 @@ from cioguard.project import Project
 from cioguard.resolve import Resolver
 from cioguard.values import (
     DATE,
+    FINER,
     ISO,
+    MICROS,
     MS,
     NANOS,
     SECONDS,
@@ -128,10 +130,18 @@ def test_time_unit_python_unknown(snippet):
     assert unit_of("import time\n" + snippet, "python") is None
 
 
-def test_time_unit_python_nanoseconds_scaled_short_of_seconds():
-    unit = unit_of("import time\nsink(time.time_ns() // 1000)", "python")
+@pytest.mark.parametrize(("snippet", "expected"), [
+    ("sink(time.time_ns() // 1000)", MICROS),
+    ("sink(time.time_ns() // 1_000_000)", MS),
+    ("sink(time.time() * 1_000_000)", MICROS),
+    ("sink(time.time() * 10_000)", FINER),
+])
+def test_time_unit_python_scaled_short_of_seconds(snippet, expected):
+    assert unit_of("import time\n" + snippet, "python") == expected
 
-    assert unit in (MS, NANOS)
+
+def test_time_unit_javascript_microseconds():
+    assert unit_of("sink(Date.now() * 1000)") == MICROS
 
 
 def test_time_unit_follows_local_variable():

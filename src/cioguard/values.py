@@ -8,6 +8,7 @@ would become a false alarm.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -157,6 +158,10 @@ def addresses_cio_id(value: Value, resolver: Resolver, depth: int = 0) -> bool:
 # Time units -------------------------------------------------------------------
 
 MS, SECONDS, NANOS, DATE, ISO = "ms", "s", "ns", "date", "iso"
+MICROS = "us"
+# A scaled time in a unit finer than seconds that is not ms, us or ns, such as
+# ``time.time() * 10_000``.
+FINER = "finer"
 DATE_FACTORIES = {"moment", "dayjs", "DateTime.now", "DateTime.fromISO", "DateTime.fromJSDate",
                   "DateTime.local", "DateTime.utc", "DateTime.fromMillis", "DateTime.fromSeconds",
                   "moment.utc", "dayjs.utc"}
@@ -170,7 +175,10 @@ class Unit:
 
 
 def time_unit(value: Value | None, resolver: Resolver, language: str, depth: int = 0) -> Unit | None:
-    """The unit of a timestamp expression: ms, s, ns, a date object or an ISO string."""
+    """Return the unit of a timestamp expression, or None when it is unknown.
+
+    The unit is seconds or a finer scale of them, a date object or an ISO string.
+    """
     if value is None or depth > 8:
         return None
     kind = value.kind
@@ -309,26 +317,27 @@ def _binop_unit(value: Value, resolver: Resolver, language: str, depth: int) -> 
             # ``expiresAt - Date.now()`` is one; only ``time - constant`` stays a time.
             return None
         unit = left_unit or right_unit
-        if unit is not None and unit.unit in (MS, SECONDS, NANOS):
+        if unit is not None and (unit.unit in SCALE or unit.unit == FINER):
             return Unit(unit.unit, unit.source, unit.description)
         return None
     return None
 
 
-SCALE = {MS: 1e-3, SECONDS: 1.0, NANOS: 1e-9}
+SCALE = {MS: 1e-3, MICROS: 1e-6, SECONDS: 1.0, NANOS: 1e-9}
+UNIT_NAMES = {MS: "milliseconds", MICROS: "microseconds", NANOS: "nanoseconds"}
 
 
 def _scaled(unit: Unit, factor: float, value: Value) -> Unit | None:
     if unit.unit not in SCALE:
         return None
     seconds_per_unit = SCALE[unit.unit] / factor if factor else 0
-    if abs(seconds_per_unit - 1.0) < 1e-9:
+    if math.isclose(seconds_per_unit, 1.0, rel_tol=1e-9):
         return Unit(SECONDS, value, "seconds")
-    if abs(seconds_per_unit - 1e-3) < 1e-12:
-        return Unit(MS, value, f"`{value.text}` is milliseconds")
+    for name, words in UNIT_NAMES.items():
+        if math.isclose(seconds_per_unit, SCALE[name], rel_tol=1e-9):
+            return Unit(name, value, f"`{value.text}` is {words}")
     if seconds_per_unit < 1e-3:
-        return Unit(NANOS if seconds_per_unit < 1e-6 else MS, value,
-                    f"`{value.text}` is finer than seconds")
+        return Unit(FINER, value, f"`{value.text}` is finer than seconds")
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ...model import Edit, Finding, Fix, Value
-from ...values import DATE, ISO, MS, NANOS, Unit, time_unit
+from ...values import DATE, FINER, ISO, MICROS, MS, NANOS, UNIT_NAMES, Unit, time_unit
 from ..base import Rule
 from ..helpers import code, describe_origin, in_wrapper_body, object_entries
 
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 TIMESTAMP_SLOTS = ("timestamp", "send_at")
 OBJECT_SLOTS = ("attributes", "data")
 MAX_NESTING = 3
+# Every unit but seconds.
+FLAGGED_UNITS = (MS, MICROS, NANOS, FINER, DATE, ISO)
 
 
 class MillisecondTimestamp(Rule):
@@ -82,7 +84,7 @@ class MillisecondTimestamp(Rule):
                 if value.span is None or value.span in seen or in_wrapper_body(call, value):
                     continue
                 unit = time_unit(value, project.resolver, call.language)
-                if unit is None or unit.unit not in (MS, NANOS, DATE, ISO):
+                if unit is None or unit.unit not in FLAGGED_UNITS:
                     continue
                 seen.add(value.span)
                 yield self._finding(call, label, value, unit, project)
@@ -109,12 +111,12 @@ class MillisecondTimestamp(Rule):
     def _finding(self, call: CioCall, label: str, value: Value, unit: Unit,
                  project: Project) -> Finding:
         origin = describe_origin(value, unit.source)
-        what = {MS: "milliseconds", NANOS: "nanoseconds", DATE: "a Date object",
+        what = {**UNIT_NAMES, FINER: "a unit finer than seconds", DATE: "a Date object",
                 ISO: "a date string"}[unit.unit]
         message = f"{code(value.text)} sends {what} as `{label}`{origin}"
         hint = self._hint(call, value, unit)
         return self.report(value.span, message, hint, fix=self._fix(call, value, unit, project),
-                           confidence="high" if unit.unit in (MS, NANOS) else "medium")
+                           confidence="medium" if unit.unit in (DATE, ISO) else "high")
 
     @staticmethod
     def _hint(call: CioCall, value: Value, unit: Unit) -> str:
