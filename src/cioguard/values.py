@@ -88,14 +88,22 @@ def is_email_name(name: str | None) -> bool:
 
 
 def email_reason(value: Value, resolver: Resolver, depth: int = 0) -> str | None:
-    """Why a person id is an email address, or None."""
+    """Return how a person id comes from an email address, or None.
+
+    The phrase completes "person id `<id>` ...": "is an email address" when
+    the id itself is one, "is the email `owner.email`" when the email reaches
+    the id through a variable or a conversion, or "is built from the email
+    `member.email`" for a template.
+    """
     if depth > 4:
         return None
+    written = value
     value = unwrap_identity(value)
+    direct = depth == 0 and value is written
     if value.kind == "str":
         text = value.value
         if "@" in text and not text.startswith("cio_"):
-            return f"the literal `{text}` is an email address"
+            return "is an email address" if direct else f"is the email `{text}`"
         return None
     if value.kind == "template":
         first = value.children[0] if value.children else None
@@ -103,13 +111,13 @@ def email_reason(value: Value, resolver: Resolver, depth: int = 0) -> str | None
             return None
         for part in value.children:
             if part.kind == "str" and "@" in part.value:
-                return "the id is built around an `@`"
+                return "is built around an `@`"
             if part.kind != "str" and email_reason(part, resolver, depth + 1):
-                return f"the id is built from `{part.text}`"
+                return f"is built from the email `{part.text}`"
         return None
     name = last_name(value)
     if is_email_name(name):
-        return f"`{value.text}` holds an email address"
+        return "is an email address" if direct else f"is the email `{value.text}`"
     if value.kind == "name":
         for resolved in resolver.values_of(value):
             if resolved is value:

@@ -73,11 +73,10 @@ class EmailAsId(Rule):
             reason = email_reason(value, project.resolver)
             if reason is None:
                 continue
-            what = "Pipelines `userId`" if call.api == "pipelines" else "person id"
-            detail = "" if reason.startswith(f"`{value.text}`") else f": {reason}"
+            what = "Pipelines user id" if call.api == "pipelines" else "person id"
             yield self.report(
                 value.span,
-                f"{what} {code(value.text)} is an email address{detail}",
+                f"{what} {code(value.text)} {reason}",
                 "Use the stable user id as the id and send the email as the `email` attribute",
                 confidence="high" if value.kind in ("str", "member", "name") else "medium",
             )
