@@ -136,3 +136,32 @@ def test_dynamic_name_hint_follows_configured_style(tmp_path, monkeypatch):
     hints = dynamic_name_hints(tmp_path, monkeypatch, settings)
     assert hints[0].startswith("Use a fixed name such as `logged-in` ")
     assert hints[1].startswith("Use a fixed name such as `loggedIn` ")
+
+
+
+WRAPPED_NAMES_JS = """\
+const { TrackClient } = require('customerio-node');
+
+const cio = new TrackClient(process.env.CIO_SITE_ID, process.env.CIO_TRACK_API_KEY);
+
+async function trackAction(userId, category, action) {
+  await cio.track(userId, { name: `${category}_${action}` });
+}
+
+async function handle(req, userId) {
+  await trackAction(userId, 'document', req.body.action);
+  await cio.track(userId, { name: `${process.env.DEPLOY_ENV}_signed_up` });
+}
+
+module.exports = { handle };
+"""
+
+
+def test_dynamic_name_messages_name_value_once(tmp_path, monkeypatch):
+    (tmp_path / "events.js").write_text(WRAPPED_NAMES_JS)
+    findings, _ = scan(tmp_path, {"CIO006"}, None, monkeypatch)
+    messages = {finding.span.line + 1: finding.message for finding in findings}
+
+    assert messages[10] == "`req.body.action` goes into the event name built on line 6"
+    assert messages[11] == ("event name `${process.env.DEPLOY_ENV}_signed_up` varies only "
+                            "by the environment prefix `process.env.DEPLOY_ENV`")

@@ -71,14 +71,23 @@ def object_entries(value: Value | None, project: Project, depth: int = 0
 
 
 def describe_origin(slot_value: Value, source: Value) -> str:
-    """``" (built on line 12)"`` when the value reaches the slot through a variable."""
+    """Return ``" (built on line 12)"`` when the value reaches the slot through a variable."""
+    where = origin_location(slot_value, source)
+    return f" (built {where})" if where else ""
+
+
+def origin_location(slot_value: Value, source: Value) -> str | None:
+    """Return where ``source`` is written, as "on line 12" or "in PATH line 12".
+
+    Returns None when the source is part of the slot's own expression.
+    """
     if source.span is None or slot_value.span is None:
-        return ""
+        return None
     if slot_value.span.contains(source.span):
-        return ""
+        return None
     if source.span.path != slot_value.span.path:
-        return f" (built in {source.span.path} line {source.span.line + 1})"
-    return f" (built on line {source.span.line + 1})"
+        return f"in {source.span.path} line {source.span.line + 1}"
+    return f"on line {source.span.line + 1}"
 
 
 def code(text: str) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterable
 from ...model import Finding, Span, Value
 from ...values import Dynamic, dynamic_name, last_name
 from ..base import Rule
-from ..helpers import code, describe_origin, in_wrapper_body
+from ..helpers import code, describe_origin, in_wrapper_body, origin_location
 from . import event_calls
 from .inconsistent_event_name import convert, event_name_styles
 
@@ -98,16 +98,26 @@ class DynamicEventName(Rule):
             yield self._finding(target, dynamic, style)
 
     def _finding(self, value: Value, dynamic: Dynamic, style: str) -> Finding:
-        parts = ", ".join(code(part.text) for part in dynamic.parts[:3])
-        origin = describe_origin(value, dynamic.origin)
-        if dynamic.request_input and len(dynamic.parts) == 1 and dynamic.parts[0] is dynamic.origin:
-            message = f"event name is taken from request input {code(value.text)}{origin}"
-        else:
-            message = f"event name {code(value.text)} is built at run time from {parts}{origin}"
+        message = self._message(value, dynamic)
         hint = self._hint(dynamic, style)
         if dynamic.bounded:
             return self.report(value.span, message, hint, severity="info", confidence="medium")
         return self.report(value.span, message, hint)
+
+    @staticmethod
+    def _message(value: Value, dynamic: Dynamic) -> str:
+        parts = ", ".join(code(part.text) for part in dynamic.parts[:3])
+        origin = describe_origin(value, dynamic.origin)
+        location = origin_location(value, dynamic.origin)
+        if dynamic.request_input and len(dynamic.parts) == 1 and dynamic.parts[0] is dynamic.origin:
+            return f"event name is taken from request input {code(value.text)}{origin}"
+        if location is not None and any(part is value for part in dynamic.parts):
+            # A call site passes this value into a name that a wrapper builds.
+            return f"{code(value.text)} goes into the event name built {location}"
+        if dynamic.bounded:
+            return (f"event name {code(value.text)} varies only by the environment prefix "
+                    f"{parts}{origin}")
+        return f"event name {code(value.text)} is built at run time from {parts}{origin}"
 
     @staticmethod
     def _hint(dynamic: Dynamic, style: str) -> str:
@@ -115,7 +125,7 @@ class DynamicEventName(Rule):
             return "Use one fixed name and send the environment as event data or a separate workspace"
         static = _static_name(dynamic.origin, style)
         moved = [last_name(part) or "value" for part in dynamic.parts[:2]]
-        data = ", ".join(_snake(name) for name in moved)
+        data = ", ".join(f"`{_snake(name)}`" for name in moved)
         if static:
             return f"Use a fixed name such as `{static}` and pass {data} in the event data"
         return f"Use a fixed event name and pass {data} in the event data"
