@@ -165,3 +165,21 @@ def test_dynamic_name_messages_name_value_once(tmp_path, monkeypatch):
     assert messages[10] == "`req.body.action` goes into the event name built on line 6"
     assert messages[11] == ("event name `${process.env.DEPLOY_ENV}_signed_up` varies only "
                             "by the environment prefix `process.env.DEPLOY_ENV`")
+
+
+@pytest.mark.parametrize(("code", "fixture", "expected"), [
+    ("CIO001", "CIO001/config_module",
+     "App API client gets the Site ID `CIO_SITE_ID` (read in lib/settings.js line 14)"),
+    ("CIO009", "CIO009/clients.js",
+     "a new `TrackClient` is built on every pass of a loop in `notifyAll`"),
+    ("CIO013", "_integration",
+     "Site ID `2b7d****` is hard-coded and passed to the client constructor"),
+    ("CIO019", "CIO019/event_ids.js",
+     "event id `${personId}:${name}` is built from `personId`, which repeats across events"),
+    ("CIO020", "CIO020/py_lock_wins", "customerio 3 `track()` rejects the keyword `plan`"),
+])
+def test_rule_message_reads_as_written(code, fixture, expected, tmp_path, monkeypatch):
+    project = prepare(FIXTURES / fixture, tmp_path)
+    findings, _ = scan(project, {code}, None, monkeypatch)
+
+    assert expected in [finding.message for finding in findings]

@@ -75,7 +75,7 @@ class ClientPerRequest(Rule):
             confidence, where = verdict
             yield self.report(
                 client.span,
-                f"a new `{_class_name(client.value)}` is built on every call of {where}",
+                f"a new `{_class_name(client.value)}` is built {where}",
                 "Create the client once at module scope (or in a cached factory) and reuse it",
                 confidence=confidence,
             )
@@ -100,22 +100,22 @@ class ClientPerRequest(Rule):
             for call in file.calls if call.span == client.span and call.loops
         )
         if owner.handler is not None:
-            return "high", f"request handler `{owner.name or 'handler'}`"
+            return "high", f"on every call of request handler `{owner.name or 'handler'}`"
         if owner.context in ("task", "worker"):
-            return "high", f"task `{owner.name}`"
+            return "high", f"on every call of task `{owner.name}`"
         if in_loop:
-            return "high", f"a loop in `{owner.name or 'this function'}`"
+            return "high", f"on every pass of a loop in {_function_label(owner)}"
         sites = project.graph.sites_of(file, owner)
         if not sites:
             if owner.returns and owner.name:
                 return None  # a factory whose callers are outside this project
             if owner.context == "script" or owner.name in ENTRY_NAMES:
                 return None
-            return "medium", f"`{owner.name or 'this function'}`"
+            return "medium", f"on every call of {_function_label(owner)}"
         if all(self._startup_site(site_file, site) for site_file, site in sites):
             return None
         hot = any(project.handler_of(site_file, site.function) is not None for site_file, site in sites)
-        return ("high" if hot else "medium"), f"`{owner.name or 'this function'}`"
+        return ("high" if hot else "medium"), f"on every call of {_function_label(owner)}"
 
     @staticmethod
     def _startup_site(file: FileFacts, call) -> bool:
@@ -168,7 +168,7 @@ class ClientPerRequest(Rule):
         if all(self._startup_site(f, c) for f, c in instantiated_in):
             return None
         hot = any(project.handler_of(f, c.function) is not None for f, c in instantiated_in)
-        return ("high" if hot else "medium"), f"the `{fact.name}` constructor"
+        return ("high" if hot else "medium"), f"on every call of the `{fact.name}` constructor"
 
     def _requires(self, project: Project) -> Iterable[Finding]:
         for file in project.files.values():
@@ -186,7 +186,7 @@ class ClientPerRequest(Rule):
                     continue
                 yield self.report(
                     call.span,
-                    f"`require('{args[0].value}')` runs inside `{owner.name or 'a function'}`",
+                    f"`require('{args[0].value}')` runs inside {_function_label(owner)}",
                     "Require the SDK and build the client once at module scope",
                     confidence="medium",
                 )
@@ -207,3 +207,7 @@ def _owner(file: FileFacts, function: Function) -> Function:
 def _class_name(value: Value) -> str:
     callee = value.callee
     return (callee.dotted or callee.text) if callee is not None else "client"
+
+
+def _function_label(function: Function) -> str:
+    return f"`{function.name}`" if function.name else "an anonymous function"

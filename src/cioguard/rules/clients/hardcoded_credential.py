@@ -136,16 +136,17 @@ class HardcodedCredential(Rule):
                     for key, child in arg.entries():
                         if key in OPTION_KEYS:
                             for literal in self._literals(child, project):
-                                yield OPTION_KEYS[key], literal, "in the client options"
+                                yield (OPTION_KEYS[key], literal,
+                                       "and passed in the client options")
                     continue
                 for literal in self._literals(arg, project):
-                    yield kind, literal, "in the client constructor"
+                    yield kind, literal, "and passed to the client constructor"
         for call in project.calls(direct=True):
             raw = call.raw
             if raw is None or raw.auth_value is None:
                 continue
             for literal in self._auth_literals(raw.auth_value, project):
-                yield "basic", literal, "in the Authorization header"
+                yield "basic", literal, "and sent in the Authorization header"
         yield from self._module_write_keys(project)
 
     def _literals(self, value: Value, project: Project, depth: int = 0) -> list[Value]:

@@ -165,9 +165,10 @@ class SdkCallShape(Rule):
             if not extra:
                 return None
             listed = ", ".join(f"`{name}`" for name in extra[:3])
+            keywords = "keyword" if len(extra) == 1 else "keywords"
             message = (f"`{through}()` forwards {listed} to `{method}()`, which customerio "
                        f"{major} rejects" if through else
-                       f"customerio {major} `{method}()` rejects the keywords {listed}")
+                       f"customerio {major} `{method}()` rejects the {keywords} {listed}")
             return self.report(
                 call.span, message,
                 "Pass event data as `data={...}`; customerio 3 accepts only the `data`, "

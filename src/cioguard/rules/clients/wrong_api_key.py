@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ...model import FileFacts, Finding, Function, Span, Value
 from ..base import Rule
-from ..helpers import describe_origin
+from ..helpers import origin_location
 from .key_sources import (
     APP,
     GENERIC,
@@ -121,7 +121,7 @@ class WrongApiKey(Rule):
             return
         yield self._finding(
             key, source,
-            f"App API client is built with the {KIND_LABELS[source.kind]} `{source.name}`",
+            f"App API client gets the {KIND_LABELS[source.kind]} `{source.name}`",
             "Pass the App API key, which the App API takes as a Bearer token",
         )
 
@@ -135,7 +135,7 @@ class WrongApiKey(Rule):
             if argument is not None and source is not None and source.kind == APP:
                 yield self._finding(
                     argument, source,
-                    f"Track client is built with the App API key `{source.name}`",
+                    f"Track client gets the App API key `{source.name}`",
                     "Pass the Site ID and the Track API key; the App key works only "
                     "with the App API",
                 )
@@ -166,15 +166,13 @@ class WrongApiKey(Rule):
                 yield self.report(
                     auth.span,
                     f"App API request to `{raw.host}` uses HTTP Basic auth",
-                    "Send the App API key as `Authorization: Bearer <key>`; Basic "
-                    "auth with the Site ID and Track key works only for the Track API",
+                    "Send the App API key as `Authorization: Bearer <key>`",
                 )
             elif raw.api == "track" and scheme == "bearer":
                 yield self.report(
                     auth.span,
                     f"Track API request to `{raw.host}` uses a Bearer token",
-                    "Send HTTP Basic auth with the Site ID and Track API key; Bearer "
-                    "tokens work only for the App API",
+                    "Send HTTP Basic auth with the Site ID and Track API key",
                 )
             elif raw.api == "app" and scheme == "bearer":
                 source = next((part for part in credential_parts(auth, project, names)
@@ -215,7 +213,8 @@ class WrongApiKey(Rule):
                 )
 
     def _finding(self, argument: Value, source: KeySource, message: str, hint: str) -> Finding:
-        origin = describe_origin(argument, source.node)
+        where = origin_location(argument, source.node)
+        origin = f" (read {where})" if where else ""
         return self.report(argument.span, message + origin, hint,
                            confidence=_confidence(source))
 

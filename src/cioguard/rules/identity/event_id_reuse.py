@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterable
 from ...model import Finding, Value
 from ...values import constant_strings, email_reason, unwrap_identity
 from ..base import Rule
-from ..helpers import describe_origin, in_wrapper_body
+from ..helpers import code, describe_origin, in_wrapper_body
 from .flows import expression_key, person_value, split_words
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class EventIdReuse(Rule):
             origin = describe_origin(value, repeat.source)
             yield self.report(
                 value.span,
-                f"event id `{_short(value.text)}` {repeat.explanation}{origin}",
+                f"event id {code(_short(value.text))} {repeat.explanation}{origin}",
                 "Generate a new id for each event, such as `ulid()` or `uuid4()`, "
                 "or drop `id`",
                 confidence=repeat.confidence,
@@ -279,8 +279,12 @@ def _last_segment(value: Value) -> str | None:
 
 
 def _short(text: str) -> str:
+    """Shorten source text for a message, keeping a template literal's closing backtick."""
     text = re.sub(r"\s+", " ", text)
-    return text if len(text) <= 40 else text[:37] + "..."
+    if len(text) <= 40:
+        return text
+    closing = "`" if text.startswith("`") else ""
+    return text[:37] + "..." + closing
 
 
 def _python_sdk_major(call: CioCall, project: Project) -> int | None:
