@@ -183,3 +183,11 @@ def test_rule_message_reads_as_written(code, fixture, expected, tmp_path, monkey
     findings, _ = scan(project, {code}, None, monkeypatch)
 
     assert expected in [finding.message for finding in findings]
+
+
+def test_signup_hint_shortens_long_callee(tmp_path, monkeypatch):
+    project = prepare(FIXTURES / "CIO003" / "orm_signups.ts", tmp_path)
+    findings, _ = scan(project, {"CIO003"}, None, monkeypatch)
+    hints = [finding.hint for finding in findings]
+
+    assert any(hint.endswith("(the flow calls `new User(…).save`)") for hint in hints), hints

@@ -374,10 +374,32 @@ def is_signup_name(name: str) -> bool:
     return len(words) == 2 and words[1] == "created" and words[0] in ("user", "account")
 
 
+MAX_CALLEE_CHARS = 40
+
+
 def _callee_text(call: Call) -> str:
+    """Return the callee as written, with long arguments inside it shown as "…".
+
+    ``new User({ email, password }).save`` becomes ``new User(…).save``.
+    """
     callee = call.value.callee
-    text = callee.text if callee is not None else call.value.text
-    return re.sub(r"\s+", "", text)[:60]
+    text = " ".join((callee.text if callee is not None else call.value.text).split())
+    if len(text) <= MAX_CALLEE_CHARS:
+        return text
+    kept: list[str] = []
+    depth = 0
+    for char in text:
+        if char in "([{":
+            if depth == 0:
+                kept.append(char + "…")
+            depth += 1
+        elif char in ")]}" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                kept.append(char)
+        elif depth == 0:
+            kept.append(char)
+    return "".join(kept)
 
 
 def call_label(call: CioCall) -> str:
