@@ -171,8 +171,8 @@ class SdkCallShape(Rule):
                        f"customerio {major} `{method}()` rejects the {keywords} {listed}")
             return self.report(
                 call.span, message,
-                "Pass event data as `data={...}`; customerio 3 accepts only the `data`, "
-                "`id` and `timestamp` keywords",
+                "Pass event data as `data={...}`, because customerio 3 takes only the "
+                "`data`, `id` and `timestamp` keywords",
             )
         # NOTE: 2.x also files `id=` and `data=` under the event data, and this
         # check does not report them.
@@ -183,7 +183,7 @@ class SdkCallShape(Rule):
                    f"`timestamp=` is sent as event data by customerio {major} `{method}()`")
         return self.report(
             call.span, message,
-            "Call `backfill(customer_id, name, timestamp, **data)` to set the event time, "
+            "Call `backfill(customer_id, name, timestamp, **data)`, "
             "or upgrade to customerio 3 and keep `timestamp=`",
         )
 

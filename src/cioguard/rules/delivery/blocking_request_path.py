@@ -122,8 +122,8 @@ class BlockingRequestPath(Rule):
         if framework == "lambda":
             hint = "Move the call off the request path, to a queue that another function consumes"
         elif is_serverless(handler):
-            hint = ("Move the call off the request path with `waitUntil()` or `after()`, "
-                    "because an un-awaited call can be dropped when the response is sent")
+            hint = ("Pass the call to `waitUntil()` or `after()`, because an un-awaited "
+                    "call can be dropped after the response")
         elif call.language == "python":
             hint = "Move the call to a background task (Celery, RQ or FastAPI BackgroundTasks)"
         else:

@@ -208,18 +208,18 @@ class NoRateLimit(Rule):
         python = site.file.language == "python"
         if site.unbounded:
             message = f"{subject} starts one request {each} at once"
-            limiters = "asyncio.Semaphore or aiolimiter" if python else "p-limit or Bottleneck"
-            hint = (f"Bound the concurrency with a limiter such as {limiters}, "
-                    "or send the items in Track API v2 batch requests")
+            limiters = "`asyncio.Semaphore` or aiolimiter" if python else "p-limit or Bottleneck"
+            hint = (f"Bound the concurrency with {limiters}, "
+                    "or send Track API v2 `batch` requests")
             return self.report(site.span, message, hint, severity="error",
                                confidence=confidence)
         message = f"{subject} sends one request {each} with no rate limit"
         if python:
-            hint = ("Pace the loop with a limiter (pyrate_limiter, aiolimiter) or a sleep, "
-                    "or send the items in Track API v2 batch requests")
+            hint = ("Pace the loop with pyrate_limiter, aiolimiter or a sleep, "
+                    "or send Track API v2 `batch` requests")
         else:
-            hint = ("Pace the loop with a limiter such as Bottleneck or p-limit, "
-                    "or send the items in Track API v2 batch requests")
+            hint = ("Pace the loop with Bottleneck or p-limit, "
+                    "or send Track API v2 `batch` requests")
         return self.report(site.span, message, hint, confidence=confidence)
 
 

@@ -62,7 +62,7 @@ class PiiInEventName(Rule):
             yield self.report(
                 value.span,
                 f"event name {code(value.text)} contains {reason}",
-                "Remove the personal data from the name; keep it in profile attributes",
+                "Remove the personal data from the name and keep it in profile attributes",
             )
 
     @staticmethod

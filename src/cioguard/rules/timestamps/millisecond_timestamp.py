@@ -121,12 +121,10 @@ class MillisecondTimestamp(Rule):
     @staticmethod
     def _hint(call: CioCall, value: Value, unit: Unit) -> str:
         if call.language == "python":
-            return "Send Unix seconds: int(time.time()) or int(dt.timestamp())"
-        if unit.unit == DATE:
-            return "Send Unix seconds: Math.floor(date.getTime() / 1000)"
-        if unit.unit == ISO:
-            return "Send Unix seconds instead of a date string: Math.floor(date.getTime() / 1000)"
-        return "Send Unix seconds: Math.floor(Date.now() / 1000)"
+            return "Send Unix seconds, such as `int(time.time())` or `int(dt.timestamp())`"
+        if unit.unit in (DATE, ISO):
+            return "Send Unix seconds, such as `Math.floor(date.getTime() / 1000)`"
+        return "Send Unix seconds, such as `Math.floor(Date.now() / 1000)`"
 
     def _fix(self, call: CioCall, value: Value, unit: Unit, project: Project) -> Fix | None:
         text = project.source_text(value.span)

@@ -61,9 +61,10 @@ class PipelinesTimestampUnit(Rule):
                 continue
             origin = describe_origin(value, unit.source)
             if call.language == "python":
-                hint = "Pass a datetime: datetime.now(timezone.utc) or the parsed datetime itself"
+                hint = "Pass a `datetime`, such as `datetime.now(timezone.utc)` or a parsed one"
             else:
-                hint = "Pass a Date or an ISO-8601 string: new Date() or date.toISOString()"
+                hint = ("Pass a `Date` or an ISO-8601 string, such as `new Date()` or "
+                        "`date.toISOString()`")
             yield self.report(
                 value.span,
                 f"{code(value.text)} passes Unix seconds as a Pipelines `timestamp`{origin}",

@@ -132,8 +132,8 @@ class UnverifiedWebhook(Rule):
                 yield self.report(
                     comparison.span,
                     f"signature comparison `{_short(comparison)}` is not constant-time",
-                    "Compare with a constant-time function: crypto.timingSafeEqual "
-                    "or hmac.compare_digest")
+                    "Compare with `crypto.timingSafeEqual()` or `hmac.compare_digest()`, "
+                    "which take constant time")
 
     def _reserialized_digest(self, project: Project, calls: CallIndex, file: FileFacts,
                              call: Call) -> Iterator[Finding]:
