@@ -31,11 +31,14 @@ class ClientPerRequest(Rule):
     long-lived service constructors and per-tenant caches are left alone.
 
     ## Why it matters
-    A client holds the connection pool and, in customerio-node 5, the retry
-    state. Building one per request opens a new TLS connection for every
-    call, adds latency, exhausts sockets under load and throws away the
-    keep-alive and retry behaviour. A Pipelines client also holds the event
-    queue: a new one per request loses queued events when it is dropped.
+    A `customerio` Python client keeps its own pool of HTTPS connections.
+    Building one per call opens a new TLS connection for every request,
+    which adds latency and exhausts sockets under load. A Data Pipelines
+    client batches events in its own queue, so a client per request sends
+    each event in a batch of its own. customerio-node shares connections
+    through Node's global agent (4.x) or the global `fetch` dispatcher
+    (5.x), unless the client is given its own `dispatcher`, so there the
+    cost is the set-up repeated on every call.
 
     ## Example
     ```js

@@ -54,10 +54,9 @@ class RegionMismatch(Rule):
 
     ## Why it matters
     A workspace lives in one region. A US workspace called through an EU
-    host fails with 401 as if the key were wrong; an EU workspace called
-    through a US host works only through a redirect that adds latency and
-    may not survive in every client. The beta App API host is deprecated and
-    may stop answering.
+    host fails. An EU workspace called through a US host is redirected
+    through the US, which adds a round trip to every call. The beta App API
+    host is deprecated and may stop answering.
 
     ## Example
     ```js

@@ -52,8 +52,8 @@ class SdkCallShape(Rule):
     These calls fail at run time or quietly send the wrong payload. The deep
     import and the keyword `track()` raise. `identify(object)` raises
     `MissingParamError` in customerio-node 5, while 4.x and older create a
-    person whose id is `[object Object]`. A 2.x `timestamp=` lands as an
-    attribute and the event takes the receive time, which breaks backfills
+    person whose id is `[object Object]`. A 2.x `timestamp=` lands in the
+    event data and the event takes the receive time, which breaks backfills
     and time-based campaign filters.
 
     ## Example

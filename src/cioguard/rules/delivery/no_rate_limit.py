@@ -78,11 +78,12 @@ class NoRateLimit(Rule):
     that does not await, `asyncio.gather`) is reported at `error` severity.
 
     ## Why it matters
-    The Track API accepts about 1000 requests per second and the App API
-    about 10 (transactional sends 3000 per 3 seconds), and sustained excess
-    is throttled with 429 responses or dropped. An import or backfill that
-    sends as fast as it can loses data, and the `customerio` Python package
-    (3.x) does not retry 429 responses.
+    The Track API has a soft limit of 1000 requests per second. The App API
+    allows 10 requests per second, except transactional sends, which have a
+    soft limit of 3000 per 3 seconds. Sustained excess may be throttled with
+    429 responses or dropped, so an import or backfill that sends as fast
+    as it can loses data. The `customerio` Python package (3.x) does not retry
+    429 responses.
 
     ## Example
     ```js

@@ -26,10 +26,10 @@ class PiiInEventName(Rule):
     person, profile, account or member).
 
     ## Why it matters
-    Event names are workspace metadata: they appear in the event picker,
+    Event names are workspace metadata. They appear in the event picker,
     segment builders, activity logs and exports that many people and tools
-    can read, and they are not removed when a person is deleted. Personal
-    data there escapes the controls that protect profile attributes.
+    can read, so personal data there escapes the controls that protect
+    profile attributes.
 
     ## Example
     ```js

@@ -32,9 +32,9 @@ class EmailAsId(Rule):
     The `id` is the stable key of a person. Emails change, and an id cannot
     be changed later without `cio_<cio_id>` addressing, so the person ends
     up with two profiles. Ids are case-sensitive while emails are not, and
-    in a v1 URL an email-shaped id is read as an email, which can attach
-    events to the wrong person. In workspaces that use both identifiers,
-    identify with a new id and an existing email re-assigns that person.
+    in a v1 URL an email-shaped id is read as an email address, not as an
+    id. In workspaces that use both identifiers, identify with a new id and
+    an existing email re-assigns that person.
 
     ## Example
     ```js

@@ -79,7 +79,7 @@ class MissingEmailAttribute(Rule):
     a function, or changed by `update()` or `Object.assign()`, are unknown,
     and an identify with unknown attributes is never reported. An identify
     whose id is an email is not reported either, because Customer.io
-    stores an email-shaped id as the email (CIO004 reports that id).
+    reads an email-shaped id as the email address (CIO004 reports that id).
 
     ## References
     - https://docs.customer.io/journeys/identifying-people/

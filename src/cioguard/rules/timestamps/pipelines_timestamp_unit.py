@@ -25,8 +25,9 @@ class PipelinesTimestampUnit(Rule):
     ## Why it matters
     The Pipelines API is the opposite of the Track API: it expects an
     ISO-8601 string or a `Date` object, and the Python Pipelines client
-    requires a `datetime`. A number of seconds is read as a time in January
-    1970 or rejected, so the event lands at the wrong time.
+    requires a `datetime`. A number of seconds is neither. The Python client
+    raises `AssertionError` for it, and the Node SDK sends it on as a bare
+    number instead of the time the code meant.
 
     ## Example
     ```js
