@@ -635,3 +635,11 @@ def test_closed_output_pipe_exits_quietly(shop, command):
     assert "Traceback" not in stderr
     assert "BrokenPipeError" not in stderr
     assert returncode == 2
+
+
+def test_jobs_help_states_pool_minimum(capsys):
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+
+    assert f"at least {engine.MIN_POOL_CPUS}, else 1" in help_text

@@ -27,45 +27,64 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cioguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    scan = commands.add_parser("scan", help="scan JS/TS and Python code for integration mistakes")
+    scan = commands.add_parser(
+        "scan",
+        help="scan JS/TS and Python code for integration mistakes",
+        description="Scan JS/TS and Python code for Customer.io integration mistakes.",
+        epilog="Exit codes: 0 without findings, 1 with findings, 2 for a usage, "
+               "configuration or internal error.",
+    )
     scan.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                       help="files or folders to scan; each folder is one project (default: .)")
-    scan.add_argument("--format", default=None, choices=SCAN_FORMATS,
-                      help="output format (default: concise)")
     add_settings_arguments(scan)
     add_filter_arguments(scan)
-    scan.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                      help="parser processes (default: number of CPUs)")
-    scan.add_argument("--quiet", "-q", action="store_true",
-                      help="print findings only: no summary and no warnings about skipped files")
-    scan.add_argument("--verbose", "-v", action="count", default=0,
-                      help="log progress to standard error (-vv for debug detail)")
-    scan.add_argument("--output", "-o", type=Path, metavar="FILE",
-                      help="write the report to FILE instead of standard output")
-    scan.add_argument("--exit-zero", action="store_true",
-                      help="exit with 0 even when there are findings")
-    scan.add_argument("--statistics", action="store_true",
-                      help="add a table of finding counts per rule after the findings "
-                           "(concise and full formats)")
-    scan.add_argument("--no-cache", action="store_true",
-                      help="parse every file again instead of reusing cached facts")
-    scan.add_argument("--cache-dir", type=Path, metavar="DIR",
-                      help="cache folder (default: $CIOGUARD_CACHE_DIR, else .cioguard_cache "
-                           "in the project root)")
-    scan.add_argument("--fix", action="store_true",
-                      help="apply safe fixes to the files, then report what remains")
-    scan.add_argument("--unsafe-fixes", action="store_true",
-                      help="with --fix or --diff, also apply fixes that can change behaviour")
-    scan.add_argument("--diff", action="store_true",
-                      help="print the fixes as a unified diff instead of writing them; "
-                           "exit with 1 when there is a diff")
+
+    output = scan.add_argument_group("output")
+    output.add_argument("--format", default=None, choices=SCAN_FORMATS,
+                        help="report format; text is another name for concise "
+                             "(default: concise)")
+    output.add_argument("--output", "-o", type=Path, metavar="FILE",
+                        help="write the report to FILE instead of standard output")
+    output.add_argument("--statistics", action="store_true",
+                        help="add a table of finding counts per rule after the findings "
+                             "(concise and full formats)")
+    output.add_argument("--quiet", "-q", action="store_true",
+                        help="print findings only: no summary and no warnings about "
+                             "skipped files")
+    output.add_argument("--verbose", "-v", action="count", default=0,
+                        help="log progress to standard error; repeat (-vv) for debug detail")
+    output.add_argument("--exit-zero", action="store_true",
+                        help="exit with 0 even when there are findings")
+
+    fixes = scan.add_argument_group("fixes")
+    fixes.add_argument("--fix", action="store_true",
+                       help="apply safe fixes to the files, then report what remains")
+    fixes.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff, also apply fixes that can change behaviour")
+    fixes.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff instead of writing them; "
+                            "exit with 1 when there is a diff")
+
+    performance = scan.add_argument_group("performance")
+    performance.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                             help="number of parser processes (default: the number of "
+                                  "CPUs when there are at least 4, else 1)")
+    performance.add_argument("--no-cache", action="store_true",
+                             help="parse every file again instead of reusing cached facts")
+    performance.add_argument("--cache-dir", type=Path, metavar="DIR",
+                             help="cache folder (default: $CIOGUARD_CACHE_DIR, else "
+                                  ".cioguard_cache next to the configuration file, "
+                                  "else in the project root)")
 
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                       help="table, JSON list, or the Markdown reference page (docs/rules.md)")
+                       help="a text table, a JSON list, or the Markdown reference page "
+                            "that docs/rules.md contains (default: text)")
 
     explain = commands.add_parser("explain", help="print a rule's documentation")
-    explain.add_argument("code", metavar="CODE", help="rule code, e.g. CIO006, or its name")
+    explain.add_argument("code", metavar="CODE",
+                         help="rule code, such as CIO006, or rule name, such as "
+                              "dynamic-event-name")
     return parser
 
 

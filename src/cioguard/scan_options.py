@@ -53,17 +53,20 @@ def add_settings_arguments(scan: argparse.ArgumentParser) -> None:
     group.add_argument("--select", metavar="CODES",
                        help="comma-separated rule codes or prefixes to run (default: all)")
     group.add_argument("--extend-select", metavar="CODES",
-                       help="rule codes or prefixes to run in addition to those selected")
+                       help="comma-separated rule codes or prefixes to run in addition to "
+                            "those selected")
     group.add_argument("--ignore", metavar="CODES",
                        help="comma-separated rule codes or prefixes to skip")
     group.add_argument("--extend-ignore", metavar="CODES",
-                       help="rule codes or prefixes to skip in addition to those ignored")
+                       help="comma-separated rule codes or prefixes to skip in addition to "
+                            "those ignored")
 
     group.add_argument("--exclude", metavar="PATTERNS",
                        help="comma-separated gitignore-style patterns of files to skip, "
                             "replacing the configured ones")
     group.add_argument("--extend-exclude", metavar="PATTERNS",
-                       help="patterns of files to skip in addition to the configured ones")
+                       help="comma-separated patterns of files to skip in addition to the "
+                            "configured ones")
     group.add_argument(
         "--per-file-ignores", action="append", metavar="PATTERN:CODES",
         help="skip CODES in files matching PATTERN, such as 'tests/**:CIO013,CIO001'; "
@@ -212,7 +215,8 @@ def add_filter_arguments(scan: argparse.ArgumentParser) -> None:
                        help="write the current findings to the --baseline FILE and exit")
     group.add_argument("--since", metavar="REF",
                        help="report only findings on lines changed since the git "
-                            "revision REF, in the working tree or untracked")
+                            "revision REF, counting uncommitted changes and untracked "
+                            "files")
 
 
 class ResultFilters:
