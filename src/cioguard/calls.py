@@ -4,10 +4,10 @@ A ``CioCall`` is one place where the code sends something to Customer.io,
 with the person id, event name, attributes and options located as values.
 Direct calls come from SDK clients and raw HTTP. Then every project function
 that makes Customer.io calls (directly or through other functions) turns its
-call sites into derived calls: the callee's parameters are replaced by the
-arguments at the call site, so a finding about a value points where the
-value is written, and the call's context (awaited, in a loop, in a request
-handler) is the call site's.
+call sites into derived calls. In a derived call the callee's parameters are
+replaced by the arguments at the call site, so a finding about a value
+points where the value is written. The call's context (awaited, in a loop,
+in a request handler) is the call site's.
 """
 
 from __future__ import annotations
@@ -222,7 +222,10 @@ def expand_dict(value: Value, resolver: Resolver) -> list[tuple[str | None, Valu
 
 
 def transactional_request(value: Value, resolver: Resolver) -> Value | None:
-    """The options object of ``new SendEmailRequest({...})`` or ``SendEmailRequest(...)``."""
+    """Return the options of ``new SendEmailRequest({...})`` or ``SendEmailRequest(...)``.
+
+    The options are an object value, or None when they cannot be found.
+    """
     candidates = [value, *resolver.values_of(value)]
     for candidate in candidates:
         if candidate.kind == "object":
@@ -282,7 +285,7 @@ def callable_names(files: dict[str, FileFacts]) -> set[str]:
 
 
 class CallGraph:
-    """Which calls invoke which project functions."""
+    """The map between call sites and the project functions they invoke."""
 
     def __init__(self, files: dict[str, FileFacts], resolver: Resolver):
         self.sites: dict[tuple[str, int], list[tuple[FileFacts, Call]]] = {}

@@ -298,7 +298,12 @@ def command_explain(args) -> int:
 
 
 def _configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    if verbosity == 0:
+        level = logging.WARNING
+    elif verbosity == 1:
+        level = logging.INFO
+    else:
+        level = logging.DEBUG
     logging.basicConfig(level=level, format="cioguard: %(levelname)s: %(message)s",
                         stream=sys.stderr)
     if os.environ.get("CIOGUARD_DEBUG"):

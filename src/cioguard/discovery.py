@@ -480,7 +480,7 @@ GIT_TIMEOUT_SECONDS = 30
 
 
 def _git_listing(root: str) -> list[str] | None:
-    """Source files git sees under ``root``: tracked, plus untracked and not ignored.
+    """Return the source files that git lists under ``root``: tracked, plus untracked and not ignored.
 
     Git applies every .gitignore, .git/info/exclude and the global excludes
     file itself, in C, which is several times faster than walking a large
@@ -540,7 +540,7 @@ def _from_git_listing(walker: _Walker, listed: list[str]) -> Discovery:
 
 
 def _skipped_folder(root: str, folder: str, cache: dict[str, bool]) -> bool:
-    """Whether a folder is, or is inside, a vendored, generated or virtualenv tree."""
+    """Return whether a folder is, or is inside, a vendored, generated or virtualenv tree."""
     verdict = cache.get(folder)
     if verdict is not None:
         return verdict

@@ -55,7 +55,7 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # back from worker processes costs about as much as parsing. Measured on a
 # 2-core machine, a pool of two was slower than one process for 340 Python
 # files (2.4 s against 1.5 s). The pool is used for large batches when there
-# are at least MIN_POOL_CPUS processors, or when --jobs asks for it.
+# are at least MIN_POOL_CPUS processors, or when --jobs requests one.
 POOL_THRESHOLD = 48
 MIN_POOL_CPUS = 4
 JS_IMPORT = re.compile(
@@ -105,7 +105,11 @@ class Needles:
 
 
 def parse_one(job: tuple[str, str, str, int]) -> tuple[str, FileFacts | None, str | None]:
-    """Read and parse one file. Runs in worker processes; never raises."""
+    """Read and parse one file, in a worker process or in this one.
+
+    A file that cannot be read or parsed gives an error message in place of
+    facts instead of an exception, so one bad file does not stop the run.
+    """
     absolute, relative, language, max_bytes = job
     try:
         source = read_source(Path(absolute), max_bytes)
@@ -136,7 +140,12 @@ class Engine:
     def __init__(self, settings, jobs: int | None = None, cache=None, progress=None):
         self.settings = settings
         cpus = os.cpu_count() or 1
-        self.jobs = jobs if jobs and jobs > 0 else (cpus if cpus >= MIN_POOL_CPUS else 1)
+        if jobs and jobs > 0:
+            self.jobs = jobs
+        elif cpus >= MIN_POOL_CPUS:
+            self.jobs = cpus
+        else:
+            self.jobs = 1
         self.cache = cache
         self.progress = progress
         client_names = list(getattr(settings, "client_names", {}) or {})
@@ -460,8 +469,11 @@ def display_span(span: Span, root: Path, cwd: Path) -> Span:
 
 
 def group_paths(paths: list[Path]) -> list[tuple[Path, list[Path] | None]]:
-    """One entry per project: a folder is its own project, and files named on
-    the command line are grouped under the nearest project folder."""
+    """Group the paths into one entry per project.
+
+    A folder is its own project, and files named on the command line are
+    grouped under the nearest project folder.
+    """
     groups: list[tuple[Path, list[Path] | None]] = []
     files: dict[Path, list[Path]] = {}
     for path in paths:
@@ -481,7 +493,11 @@ def relative_to(path: Path, root: Path) -> str:
 
 
 def project_root_for(path: Path) -> tuple[Path, list[Path] | None]:
-    """A folder is its own project; a file belongs to the nearest project folder."""
+    """Return the project root of a path, and the named file for a file.
+
+    A folder is its own project, and a file belongs to the nearest project
+    folder.
+    """
     path = path.resolve()
     if path.is_dir():
         return path, None
@@ -533,7 +549,7 @@ def run(paths: list[Path], settings, rules: list, *, jobs: int | None = None, ca
     try:
         for root, only in group_paths(paths):
             # Named files are checked in the context of their whole project,
-            # which the cache can reuse; a named file that the project's
+            # which the cache can reuse. A named file that the project's
             # ignore rules drop needs a scan of its own that adds it.
             scan, project_findings, project_errors = scan_and_check(engine, root, None, rules,
                                                                     cache)

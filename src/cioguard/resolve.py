@@ -1,7 +1,7 @@
 """Module resolution and symbolic resolution of values across files.
 
-``Resolver.resolve(value)`` answers "what does this expression refer to?"
-with a list of ``Ref``: an SDK symbol, a Customer.io client, a project
+``Resolver.resolve(value)`` returns what an expression refers to, as a
+list of ``Ref``: an SDK symbol, a Customer.io client, a project
 function, class, instance or module, a parameter, or a terminal value (a
 literal, an object literal, an unknown call). It follows local variables,
 closures, module variables, imports and exports (ES modules, CommonJS,
@@ -40,7 +40,7 @@ class Ref:
     """One thing a value may refer to.
 
     kind is one of: value, sdk, client, func, class, instance, module, param.
-    ``target`` holds the kind's object: a Value, an (package, symbol) pair, a
+    ``target`` is the kind's object: a Value, an (package, symbol) pair, a
     Client, a Function, a ClassFact, a FileFacts or a Param. ``function`` is
     the owning function for params.
     """
@@ -106,14 +106,14 @@ class ModuleIndex:
         aliases = self._aliases.get(folder)
         if aliases is None:
             aliases = self._read_aliases(folder) if folder is not None else []
-            # Common conventions for projects whose config does not say.
+            # Common conventions, tried after any aliases the config sets.
             aliases.append(("@/*", ["src/*", "*"]))
             aliases.append(("~/*", ["src/*", "*"]))
             self._aliases[folder] = aliases
         return aliases
 
     def _config_folder(self, folder: str) -> str | None:
-        """Return the nearest folder at or above ``folder`` that holds a tsconfig or jsconfig."""
+        """Return the nearest folder at or above ``folder`` that contains a tsconfig or jsconfig."""
         if folder in self._config_folders:
             return self._config_folders[folder]
         found = None
@@ -544,7 +544,10 @@ class Resolver:
         return refs
 
     def _constructor_arguments(self, file, function, param, depth) -> list[Ref]:
-        """A class given its client at construction: ``Notifier(cio)``."""
+        """Resolve a constructor parameter to the clients passed where the class is built.
+
+        This follows a class given its client at construction: ``Notifier(cio)``.
+        """
         refs = []
         offset = 1 if file.language == "python" else 0
         for site_file, site in self._instantiations(file, function.class_name):
@@ -597,6 +600,7 @@ class Resolver:
         if depth > MAX_DEPTH:
             return []
         depth += 1
+
         package = sdk_package(imported.source)
         if package is not None:
             if imported.source in self.index[file.path].mocked or package in self.index[file.path].mocked:
@@ -611,6 +615,7 @@ class Resolver:
             if package == NODE_SDK and imported.source != NODE_SDK and symbol == "default":
                 symbol = _node_module_default(imported.source)
             return [self._sdk_ref(file, package, symbol)]
+
         target = self._module_file(file, imported.source)
         if target is file:
             return []
@@ -623,6 +628,7 @@ class Resolver:
                 if sub is not None:
                     return [Ref("module", sub, sub)]
             return []
+
         if imported.imported in ("*",):
             whole = target.exports.get("module.exports")
             if whole is not None and imported.kind == "require":
@@ -694,7 +700,10 @@ class Resolver:
         return []
 
     def _sdk_ref(self, file: FileFacts, package: str, symbol: str) -> Ref:
-        """An SDK symbol; the Python Pipelines module is itself a client."""
+        """Return the reference for an SDK symbol.
+
+        The Python Pipelines module is itself a client, so it becomes a client reference.
+        """
         if (package == PY_SDK and symbol == "analytics") or (
             package in PY_CDP_MODULES and symbol in ("*", "default")
         ):
@@ -891,7 +900,7 @@ class Resolver:
 
 
 def argument_for(call: Value, param: Param, offset: int = 0) -> Value | None:
-    """The argument a call passes for ``param``, or None."""
+    """Return the argument a call passes for ``param``, or None."""
     keyword = call.kwargs.get(param.name)
     if keyword is not None:
         return keyword

@@ -1,9 +1,9 @@
-"""Questions rules ask about values: units of time, emails, run-time strings.
+"""Predicates that rules share about values: units of time, emails, run-time strings.
 
-Every function takes a ``Value`` and the project's resolver, follows local
-variables and constants where that is safe, and answers conservatively:
-when a value cannot be read, the answer is "unknown", never a guess that
-would become a false alarm.
+Every function takes a ``Value`` and the project's resolver, and follows
+local variables and constants where that is safe. When a value cannot be
+read, the result is "unknown" (usually None), never a guess that would
+become a false alarm.
 """
 
 from __future__ import annotations
@@ -233,6 +233,8 @@ def _call_unit(value: Value, resolver: Resolver, language: str, depth: int) -> U
     method = callee.value if callee.kind == "member" else None
     receiver = callee.obj if callee.kind == "member" else None
     args = value.args
+
+    # Functions named by their dotted path.
     if dotted == "Date.now":
         return Unit(MS, value, "`Date.now()` is milliseconds")
     if dotted in ("Date.parse", "Date.UTC"):
@@ -247,6 +249,8 @@ def _call_unit(value: Value, resolver: Resolver, language: str, depth: int) -> U
         return Unit(SECONDS, value, "seconds")
     if dotted in ("getTime", "dateFns.getTime"):
         return Unit(MS, value, "`getTime()` returns milliseconds")
+
+    # Methods of date and time objects, and `Number(date)`.
     if method == "getTime" and language != "python":
         return Unit(MS, value, f"`{value.text}` is milliseconds")
     if method in ("toMillis",):
@@ -267,6 +271,8 @@ def _call_unit(value: Value, resolver: Resolver, language: str, depth: int) -> U
         return Unit(MS, value, f"`{value.text}` is milliseconds")
     if dotted in ("Number",) and args and _is_date_value(args[0], resolver):
         return Unit(MS, value, f"`{value.text}` is milliseconds")
+
+    # Rounding and conversion keep the unit of their argument.
     if dotted in ("Math.floor", "Math.round", "Math.ceil", "Math.trunc", "int", "round",
                   "math.floor", "math.ceil", "parseInt", "Number", "float", "trunc",
                   "math.trunc") and args:
@@ -368,7 +374,7 @@ def _number(value: Value, resolver: Resolver) -> float | None:
 
 @dataclass(slots=True)
 class Dynamic:
-    """How an event name is built: the run-time parts and whether they are bounded."""
+    """The run-time parts of an event name, and whether they are bounded."""
 
     parts: list[Value]
     bounded: bool  # only environment or deploy prefixes vary
@@ -377,7 +383,7 @@ class Dynamic:
 
 
 def constant_strings(value: Value | None, resolver: Resolver, depth: int = 0) -> list[str] | None:
-    """All strings a value can be, when that set is fixed in the code."""
+    """Return every string a value can be, or None when that set is not fixed in the code."""
     if value is None or depth > 6:
         return None
     kind = value.kind
@@ -473,7 +479,7 @@ def request_input(value: Value) -> bool:
 
 def dynamic_name(value: Value | None, resolver: Resolver, depth: int = 0,
                  origin: Value | None = None) -> Dynamic | None:
-    """How an event name is built at run time, or None when it is fixed or unknown."""
+    """Return how an event name is built at run time, or None when it is fixed or unknown."""
     if value is None or depth > 6:
         return None
     origin = origin or value
@@ -557,7 +563,7 @@ def pii_in_literal(text: str) -> str | None:
 
 
 def pii_name(value: Value) -> str | None:
-    """The personal-data name a substituted value carries: ``user.email`` -> email."""
+    """Return the personal-data name that a substituted value carries: ``user.email`` -> email."""
     value = unwrap_identity(value)
     name = last_name(value)
     if name is None:
