@@ -448,6 +448,16 @@ def test_quiet_prints_findings_only(shop, capsys):
     assert "CIO002" in out
     assert "Found" not in out
     assert "Scanned" not in out
+    assert out.endswith("\n")
+    assert not out.endswith("\n\n")
+    assert err == ""
+
+
+def test_quiet_without_findings_prints_nothing(shop, capsys):
+    code, out, err = run_cli(capsys, "scan", "--quiet", "--select", "CIO018", "shop")
+
+    assert code == 0
+    assert out == ""
     assert err == ""
 
 

@@ -194,8 +194,11 @@ def command_scan(args) -> int:
         fmt = "concise"
     output = render(fmt, result, ReportContext(rules=all_rules(), statistics=args.statistics))
     if args.quiet and fmt in ("concise", "full"):
-        output = "\n".join(line for line in output.splitlines()
-                           if not line.startswith(("Found", "No findings", "Checked"))) + "\n"
+        kept = "\n".join(line for line in output.splitlines()
+                         if not line.startswith(("Found", "No findings", "Checked")))
+        # The summary line had a blank line before it, which goes too.
+        kept = kept.rstrip("\n")
+        output = kept + "\n" if kept else ""
     _write_output(output, args.output)
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
