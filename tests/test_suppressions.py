@@ -364,6 +364,17 @@ def test_unknown_code_reported(tmp_path, capsys, monkeypatch):
     )
 
 
+def test_unknown_codes_counted_in_message(tmp_path, capsys, monkeypatch):
+    write_project(tmp_path, {"signup.py": """\
+        def sign_up(user):
+            cio.track(user.id, "signed_up")  # cioguard: ignore[CIO999, CIO06]
+        """})
+    _, report = scan(capsys, monkeypatch, tmp_path, "--select", "CIO100")
+    assert report["findings"][0]["message"] == (
+        "suppression names unknown rule codes `CIO999`, `CIO06`"
+    )
+
+
 def test_unused_silenced_by_naming_it(tmp_path, capsys, monkeypatch):
     write_project(tmp_path, {"signup.py": """\
         def sign_up(user):

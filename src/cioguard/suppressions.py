@@ -265,7 +265,8 @@ def _report_directives(
             if unknown:
                 yield UnusedSuppression(settings).report(
                     directive.span(),
-                    f"suppression names unknown rule code {_code_list(unknown)}",
+                    f"suppression names unknown rule {_plural_codes(unknown)} "
+                    f"{_code_list(unknown)}",
                     "Correct or remove the code; `cioguard rules` lists the codes",
                 )
             unused = [
@@ -300,6 +301,10 @@ def _unused_finding(directive: Directive, unused: list[str], settings) -> Findin
         f"suppression of {_code_list(unused)} silences no finding",
         hint,
     )
+
+
+def _plural_codes(codes: list[str]) -> str:
+    return "code" if len(codes) == 1 else "codes"
 
 
 def _code_list(codes: Iterable[str]) -> str:
