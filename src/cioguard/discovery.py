@@ -110,7 +110,7 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 class SourceFile:
     path: Path  # absolute path
     relative: str  # relative to the project root, with "/" separators
-    language: str  # "javascript", "typescript", "tsx" or "python"
+    language: str  # "javascript", "typescript", "tsx", "vue", "svelte" or "python"
 
 
 @dataclass

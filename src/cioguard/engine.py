@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from .discovery import Discovery, SkipFile, SourceFile, discover, is_minified, read_source
+from .extract.common import COMPONENT_LANGUAGES
 from .model import FileError, FileFacts, Finding, RunResult, Span
 from .suppressions import apply_suppressions
 
@@ -132,6 +133,11 @@ def extract_source(source: bytes, relative: str, language: str) -> FileFacts:
 
         return extract(source, relative)
     from .extract.javascript import extract
+
+    if language in COMPONENT_LANGUAGES:
+        from .extract.components import script_source
+
+        source, language = script_source(source)
 
     return extract(source, relative, language)
 

@@ -30,7 +30,7 @@ from .sdk import (
 
 logger = logging.getLogger(__name__)
 
-JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte")
 TS_CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
 MAX_DEPTH = 14
 

@@ -24,8 +24,12 @@ EXTENSIONS = {
     ".mts": "typescript",
     ".cts": "typescript",
     ".tsx": "tsx",
+    ".vue": "vue",
+    ".svelte": "svelte",
     ".py": "python",
 }
+# Single-file components whose <script> blocks are parsed as JS or TS.
+COMPONENT_LANGUAGES = frozenset({"vue", "svelte"})
 
 TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|__mocks__|spec|e2e|fixtures?)(/|$)"
