@@ -121,6 +121,9 @@ class BlockingRequestPath(Rule):
         framework = handler.handler.framework if handler.handler is not None else ""
         if framework == "lambda":
             hint = "Move the call off the request path, to a queue that another function consumes"
+        elif is_serverless(handler) and call.call.assigned_to:
+            hint = ("Stop waiting on the result: pass the call to `waitUntil()` or `after()` "
+                    "and log failures in a `.catch()`")
         elif is_serverless(handler):
             hint = ("Pass the call to `waitUntil()` or `after()`, because an un-awaited "
                     "call can be dropped after the response")
