@@ -79,7 +79,7 @@ OUTPUT_DIR = "out"
 PACKAGE_MARKER = "package.json"
 
 # Names that mark a folder as the root of a project.
-PROJECT_MARKERS = (".git", "package.json", "pyproject.toml", "setup.py")
+PROJECT_MARKERS = (".git", "package.json", "pyproject.toml", "setup.py", "setup.cfg")
 REQUIREMENTS_FILE = re.compile(r"requirements.*\.txt")
 
 # Name endings of bundles and type declarations. A bundle repeats code that is
@@ -563,8 +563,9 @@ def find_project_root(path: Path) -> Path:
     """Return the folder to use as project root for a single named file.
 
     That is the nearest folder, starting at the file's own, that has a .git,
-    package.json, pyproject.toml, setup.py or requirements*.txt. When no
-    folder up to the file system root has one, it is the file's folder.
+    package.json, pyproject.toml, setup.py, setup.cfg or requirements*.txt.
+    When no folder up to the file system root has one, it is the file's
+    folder.
     """
     start = os.path.dirname(os.path.abspath(path))
     folder = start

@@ -20,7 +20,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from .discovery import Discovery, SkipFile, SourceFile, discover, is_minified, read_source
+from .discovery import (
+    Discovery,
+    SkipFile,
+    SourceFile,
+    discover,
+    find_project_root,
+    is_minified,
+    read_source,
+)
 from .extract.common import COMPONENT_LANGUAGES
 from .model import FileError, FileFacts, Finding, RunResult, Span
 from .suppressions import apply_suppressions
@@ -507,14 +515,7 @@ def project_root_for(path: Path) -> tuple[Path, list[Path] | None]:
     path = path.resolve()
     if path.is_dir():
         return path, None
-    markers = (".git", "package.json", "pyproject.toml", "setup.py", "setup.cfg")
-    folder = path.parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in markers) or any(
-            candidate.glob("requirements*.txt")
-        ):
-            return candidate, [path]
-    return folder, [path]
+    return find_project_root(path), [path]
 
 
 def scan_and_check(engine: Engine, root: Path, only: list[Path] | None, rules: list,
