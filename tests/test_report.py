@@ -1138,3 +1138,8 @@ def test_html_filter_from_fragment_in_chromium(tmp_path):
         tmp_path, "--dump-dom", page.as_uri() + "#severity=warning,info"
     ).stdout
     assert 'data-visible="2"' in dom
+
+
+def test_reporter_names_match_their_classes():
+    for name in REPORTERS:
+        assert REPORTERS[name].format_name == name

@@ -10,32 +10,44 @@ from __future__ import annotations
 
 from ..errors import UsageError
 from ..model import RunResult
+import importlib
+from collections.abc import Iterator, Mapping
+
 from .base import ReportContext, Reporter, read_source_lines
-from .github import GithubReporter
-from .gitlab import GitlabReporter
-from .html_report import HtmlReporter
-from .json_report import JsonLinesReporter, JsonReporter
-from .junit import JunitReporter
 from .redaction import Redactor, mask_secret
-from .sarif import SarifReporter
-from .text import ConciseReporter, FullReporter
 
 DEFAULT_FORMAT = "concise"
 
-REPORTERS: dict[str, type[Reporter]] = {
-    reporter.format_name: reporter
-    for reporter in (
-        ConciseReporter,
-        FullReporter,
-        JsonReporter,
-        JsonLinesReporter,
-        SarifReporter,
-        GithubReporter,
-        GitlabReporter,
-        JunitReporter,
-        HtmlReporter,
-    )
+# Format name -> (module in this package, reporter class). A scan renders
+# one format, so only that reporter's module is imported.
+REPORTER_CLASSES = {
+    "concise": ("text", "ConciseReporter"),
+    "full": ("text", "FullReporter"),
+    "json": ("json_report", "JsonReporter"),
+    "jsonl": ("json_report", "JsonLinesReporter"),
+    "sarif": ("sarif", "SarifReporter"),
+    "github": ("github", "GithubReporter"),
+    "gitlab": ("gitlab", "GitlabReporter"),
+    "junit": ("junit", "JunitReporter"),
+    "html": ("html_report", "HtmlReporter"),
 }
+
+
+class _Reporters(Mapping[str, type[Reporter]]):
+    """The reporter classes by format name, imported when first looked up."""
+
+    def __getitem__(self, name: str) -> type[Reporter]:
+        module, class_name = REPORTER_CLASSES[name]
+        return getattr(importlib.import_module(f".{module}", __name__), class_name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REPORTER_CLASSES)
+
+    def __len__(self) -> int:
+        return len(REPORTER_CLASSES)
+
+
+REPORTERS: Mapping[str, type[Reporter]] = _Reporters()
 
 
 def render(format: str, result: RunResult, context: ReportContext | None = None) -> str:
