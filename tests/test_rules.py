@@ -191,3 +191,10 @@ def test_signup_hint_shortens_long_callee(tmp_path, monkeypatch):
     hints = [finding.hint for finding in findings]
 
     assert any(hint.endswith("(the flow calls `new User(…).save`)") for hint in hints), hints
+
+
+def test_registry_codes_match_rule_classes():
+    from cioguard.rules.registry import RULE_CLASSES, load_rule
+
+    for code in RULE_CLASSES:
+        assert load_rule(code).code == code

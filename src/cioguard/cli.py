@@ -131,7 +131,7 @@ def command_scan(args) -> int:
     from .fixes import apply_fixes
     from .progress import progress_for
     from .report import ReportContext, render
-    from .rules.registry import all_rules, known_codes
+    from .rules.registry import LazyRules, known_codes
     from .scan_options import ResultFilters, load_scan_settings, settings_report
 
     _configure_logging(args.verbose)
@@ -145,7 +145,7 @@ def command_scan(args) -> int:
     if args.show_settings:
         sys.stdout.write(settings_report(settings, args))
         return EXIT_CLEAN
-    rules = [rule for rule in all_rules() if settings.is_enabled(rule.code)]
+    rules = LazyRules(code for code in known_codes() if settings.is_enabled(code))
     filters = ResultFilters(args, paths)
     fix_options = _fix_options(args)
     progress = progress_for(sys.stderr, quiet=args.quiet, verbose=args.verbose)
@@ -192,7 +192,8 @@ def command_scan(args) -> int:
     fmt = args.format or "concise"
     if fmt == "text":
         fmt = "concise"
-    output = render(fmt, result, ReportContext(rules=all_rules(), statistics=args.statistics))
+    output = render(fmt, result, ReportContext(rules=LazyRules(known_codes()),
+                                               statistics=args.statistics))
     if args.quiet and fmt in ("concise", "full"):
         kept = "\n".join(line for line in output.splitlines()
                          if not line.startswith(("Found", "No findings", "Checked")))

@@ -31,6 +31,7 @@ from .discovery import (
 )
 from .extract.common import COMPONENT_LANGUAGES
 from .model import FileError, FileFacts, Finding, RunResult, Span
+from .rules.registry import rule_codes
 from .suppressions import apply_suppressions
 
 if TYPE_CHECKING:
@@ -530,7 +531,7 @@ def scan_and_check(engine: Engine, root: Path, only: list[Path] | None, rules: l
         scan = engine.scan_project(root, only)
         return (scan, *engine.check(scan, rules))
 
-    codes = [rule.code for rule in rules]
+    codes = rule_codes(rules)
     cached = engine.cache.load_result(codes)
     if cached is not None:
         scan = ProjectScan(root, cached.discovery, cached.facts, cached.scan_errors)

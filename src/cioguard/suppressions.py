@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from .model import Comment, FileFacts, Finding, Span, Suppression
 from .rules.base import Rule
-from .rules.registry import known_codes
+from .rules.registry import known_codes, rule_codes
 from .rules.suppressions.blanket_suppression import BlanketSuppression
 from .rules.suppressions.unused_suppression import UnusedSuppression
 
@@ -176,7 +176,7 @@ class FileRules:
 
     def __init__(self, settings, rules: Iterable[type[Rule]]):
         self.settings = settings
-        self.enabled = {rule.code for rule in rules}
+        self.enabled = set(rule_codes(rules))
         self.per_file_ignores = bool(getattr(settings, "per_file_ignores", None))
 
     def ran(self, code: str, path: str) -> bool:

@@ -263,13 +263,17 @@ class RuleCount:
 class PreparedRun:
     """A run result with findings prepared and the counts that reports show."""
 
+    @cached_property
+    def rules(self) -> list[type[Rule]]:
+        """The rule catalogue; imported only by reports that show it."""
+        return list(self.context.rules)
+
     def __init__(self, result: RunResult, context: ReportContext):
         secrets = [s for f in result.findings for s in f.secrets]
         secrets += [s for f in result.suppressed_findings for s in f.secrets]
         self.redactor = Redactor(secrets)
         self.sources = SourceCache(context.read_lines, self.redactor)
         self.context = context
-        self.rules: list[type[Rule]] = list(context.rules)
         self.findings = [self._prepare(f, suppressed=False) for f in result.findings]
         self.suppressed_findings = [
             self._prepare(f, suppressed=True) for f in result.suppressed_findings
