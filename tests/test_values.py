@@ -144,6 +144,10 @@ def test_time_unit_javascript_microseconds():
     assert unit_of("sink(Date.now() * 1000)") == MICROS
 
 
+def test_time_unit_division_by_zero():
+    assert unit_of("sink(Date.now() / 0)") == "ms"
+
+
 def test_time_unit_follows_local_variable():
     value, resolver = extract("function f() {\n  const now = Date.now();\n  sink(now);\n}")
 

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field, replace
 
 from .model import Call, FileFacts, Function, Param, Value
-from .resolve import Client, Ref, Resolver, argument_for
+from .resolve import Client, Resolver, argument_for
 from .sdk import (
     METHODS,
     NODE_EVENT_KEYS,
@@ -478,6 +478,3 @@ def direct_calls(files: dict[str, FileFacts], resolver: Resolver) -> list[CioCal
             found.extend(recognize_raw_call(file, call, resolver))
     return found
 
-
-def refs_kinds(refs: list[Ref]) -> set[str]:
-    return {ref.kind for ref in refs}

@@ -173,9 +173,6 @@ class Value:
             return self.value
         return None
 
-    def is_str(self) -> bool:
-        return self.kind == "str"
-
     def __repr__(self) -> str:  # keeps test failure output short
         return f"Value({self.kind}, {self.text!r})"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .calls import CallGraph, CioCall, derive_wrapper_calls, direct_calls, owner_function
 from .manifests import Manifests
-from .model import Call, FileFacts, Function, Span, Value
+from .model import FileFacts, Function, Span, Value
 from .resolve import Client, Resolver
 
 logger = logging.getLogger(__name__)
@@ -58,11 +58,12 @@ class Project:
     def clients(self) -> list[Client]:
         """Every client built by a constructor call, in path order."""
         self.link()
-        constructed = [c for c in self.resolver.clients.values() if c.value is not None]
-        # Also constructions never used by any call (a client built and dropped).
+        # Resolving every construction also registers clients that no call
+        # uses (a client built and dropped).
         for file in self.files.values():
             for call in file.calls:
-                self.resolver.resolve(call.value) if _looks_like_construction(call.value) else None
+                if _looks_like_construction(call.value):
+                    self.resolver.resolve(call.value)
         constructed = [c for c in self.resolver.clients.values()
                        if c.value is not None and not c.mocked]
         return sorted(constructed, key=lambda c: (c.file.path, c.span.line, c.span.col))
@@ -81,9 +82,6 @@ class Project:
                 continue
             out.append(call)
         return out
-
-    def function(self, file: FileFacts, index: int) -> Function:
-        return file.functions[index]
 
     def owner(self, call: CioCall) -> Function:
         return call.file.functions[owner_function(call.file, call.call.function)]
@@ -105,11 +103,6 @@ class Project:
             if function.passed_to < 0 and function.kind not in ("arrow", "lambda"):
                 return None
             index = function.parent if index != 0 else -1
-        return None
-
-    def call_of(self, file: FileFacts, call_id: int) -> Call | None:
-        if 0 <= call_id < len(file.calls):
-            return file.calls[call_id]
         return None
 
     def values_of(self, value: Value | None) -> list[Value]:
@@ -139,9 +132,6 @@ class Project:
             cached = text.split("\n")
             self._line_cache[path] = cached
         return cached
-
-    def sorted_path_key(self, span: Span) -> tuple:
-        return (span.path, span.line, span.col)
 
     @cached_property
     def strings(self) -> set[str]:

@@ -10,9 +10,7 @@ Python), object properties, factory functions and class fields.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -864,9 +862,6 @@ class Resolver:
             return None
         return self._construct(value, file, kind, api, legacy=legacy)
 
-    def python_analytics_module(self, file: FileFacts, value: Value) -> Client:
-        return self._client(("python-analytics",), "python-pipelines", "pipelines", file=file)
-
     def _construct(self, value: Value, file: FileFacts, kind: str, api: str,
                    legacy: bool = False) -> Client:
         key = ("construct", file.path, value.span.line if value.span else -1,
@@ -910,14 +905,3 @@ def argument_for(call: Value, param: Param, offset: int = 0) -> Value | None:
         return args[position]
     return None
 
-
-def load_json(path: Path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return None
-
-
-def relpath(path: Path, start: Path) -> str:
-    return Path(os.path.relpath(path, start)).as_posix()

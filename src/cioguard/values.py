@@ -304,9 +304,10 @@ def _binop_unit(value: Value, resolver: Resolver, language: str, depth: int) -> 
     if op in ("/", "//"):
         unit = time_unit(left, resolver, language, depth + 1)
         divisor = _number(right, resolver)
-        if unit is None or divisor is None:
-            return unit if unit is not None and unit.unit in (DATE, ISO) and False else (
-                None if unit is None else _scaled(unit, 1 / divisor if divisor else 1, value))
+        if unit is None:
+            return None
+        if not divisor:
+            return _scaled(unit, 1, value)  # an unknown or zero divisor keeps the unit
         return _scaled(unit, 1 / divisor, value)
     if op == "*":
         unit = time_unit(left, resolver, language, depth + 1)

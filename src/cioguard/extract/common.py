@@ -158,10 +158,6 @@ def node_text(node: Node, limit: int = MAX_TEXT) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def has_errors(node: Node) -> bool:
-    return node.has_error
-
-
 def first_error_line(root: Node) -> int:
     """The 0-based line of the first ERROR or MISSING node, or -1."""
     if not root.has_error:

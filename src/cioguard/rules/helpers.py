@@ -101,12 +101,6 @@ def code(text: str) -> str:
     return f"`{text}`"
 
 
-def method_label(call: CioCall) -> str:
-    if call.raw is not None:
-        return f"{call.raw.method} {call.raw.path}"
-    return f"{call.origin.method}()"
-
-
 def first_in_path_order(calls: list[CioCall]) -> CioCall | None:
     if not calls:
         return None
