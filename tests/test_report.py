@@ -535,6 +535,22 @@ def test_concise_summary_counts_without_listing_errors():
     assert "vendor/broken.js" not in output
 
 
+def test_concise_summary_counts_partly_checked_files():
+    result = sample_result()
+    result.errors.append(FileError("routes/half.js", "syntax error near line 3", partial=True))
+    summary = render("concise", result, make_context()).splitlines()[-1]
+    assert "1 file could not be checked." in summary
+    assert "1 file with syntax errors checked in part." in summary
+
+
+def test_html_counts_partly_checked_files_apart():
+    result = sample_result()
+    result.errors.append(FileError("routes/half.js", "syntax error near line 3", partial=True))
+    page = render("html", result, make_context())
+    assert "1 could not be checked" in page
+    assert "1 with syntax errors checked in part" in page
+
+
 def test_concise_without_source_shows_no_excerpt():
     output = render("concise", sample_result(), make_context())
     assert "placed_at: Date.now()" not in output

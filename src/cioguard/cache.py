@@ -58,7 +58,7 @@ logger = logging.getLogger(__name__)
 CACHE_DIR_NAME = ".cioguard_cache"
 CACHE_DIR_VARIABLE = "CIOGUARD_CACHE_DIR"
 # Bumped when the layout of a project file or of the objects in it changes.
-FORMAT = 2
+FORMAT = 3
 RACY_SECONDS = 2  # FAT file systems store mtime in 2-second steps
 MAX_PROJECT_FILES = 16
 # A tree with more folders and files than this gets no whole-result cache:

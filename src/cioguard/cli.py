@@ -172,7 +172,7 @@ def command_scan(args) -> int:
     if not args.quiet:
         for error in result.errors:
             # A file with a syntax error is still checked where it parses.
-            action = "" if error.message.startswith("syntax error") else "skipped "
+            action = "" if error.partial else "skipped "
             print(f"cioguard: warning: {action}{error.path}: {error.message}", file=sys.stderr)
     if result.files_scanned and not result.files_parsed and result.errors and all(
         error.path for error in result.errors

@@ -204,7 +204,8 @@ class Engine:
                 line = facts.error_line + 1 if facts.error_line >= 0 else "?"
                 scan.errors.append(FileError(
                     relative,
-                    f"syntax error near line {line}; only the parts that parse were checked"))
+                    f"syntax error near line {line}; only the parts that parse were checked",
+                    partial=True))
 
     def _store(self, job, result) -> None:
         if self.cache is not None and result[1] is not None:
@@ -585,7 +586,7 @@ def run(paths: list[Path], settings, rules: list, *, jobs: int | None = None, ca
                 suppressed.append(finding)
             for error in scan.errors + project_errors:
                 shown = display_span(Span(error.path, 0, 0, 0, 0), root, cwd).path
-                errors.append(FileError(shown, error.message))
+                errors.append(FileError(shown, error.message, error.partial))
     finally:
         engine.close()
     findings.sort(key=lambda f: f.sort_key)

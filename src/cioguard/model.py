@@ -406,6 +406,8 @@ class Finding:
 class FileError:
     path: str
     message: str
+    # True for a file with syntax errors that was checked where it parses.
+    partial: bool = False
 
 
 @dataclass

@@ -247,8 +247,11 @@ def header_section(run: PreparedRun) -> str:
         meta.append(f"{run.suppressed} suppressed")
     if run.baseline_matched:
         meta.append(f"{run.baseline_matched} matched the baseline")
-    if run.errors:
-        meta.append(f"{len(run.errors)} could not be checked")
+    failed = sum(1 for error in run.errors if not error.partial)
+    if failed:
+        meta.append(f"{failed} could not be checked")
+    if len(run.errors) > failed:
+        meta.append(f"{len(run.errors) - failed} with syntax errors checked in part")
     spans = "".join(f"<span>{escape(item)}</span>" for item in meta)
     return (
         '<header class="top"><div class="wrap">'
@@ -271,8 +274,9 @@ def cards_section(run: PreparedRun) -> str:
         classes = f"sev sev-{severity}" + ("" if count else " zero")
         cards.append(_card(SEVERITY_TITLES[severity], count, "", classes))
     checked = f"{run.files_parsed} parsed"
-    if run.errors:
-        checked += f", {len(run.errors)} failed"
+    failed = sum(1 for error in run.errors if not error.partial)
+    if failed:
+        checked += f", {failed} failed"
     cards.append(_card("Files scanned", run.files_scanned, checked, ""))
     cards.append(_card("Duration", f"{run.duration_s:.2f}s", "", ""))
     return f'<section class="cards" aria-label="Totals">{"".join(cards)}</section>'
@@ -497,7 +501,7 @@ def errors_section(run: PreparedRun) -> str:
         for error in run.errors
     )
     return (
-        "<section><h2>Files that could not be checked "
+        "<section><h2>Files not fully checked "
         f'<span class="count">{len(run.errors)}</span></h2>'
         '<div class="panel"><table class="errors"><thead><tr><th scope="col">File</th>'
         f'<th scope="col">Problem</th></tr></thead><tbody>{rows}</tbody></table></div>'

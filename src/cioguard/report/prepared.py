@@ -279,7 +279,7 @@ class PreparedRun:
             self._prepare(f, suppressed=True) for f in result.suppressed_findings
         ]
         self.errors = [
-            FileError(self.redactor(e.path), self.redactor(e.message))
+            FileError(self.redactor(e.path), self.redactor(e.message), e.partial)
             for e in result.errors
         ]
         self.files_scanned = result.files_scanned

@@ -128,8 +128,12 @@ def summary_line(run: PreparedRun) -> str:
         sentences.append(f"{run.suppressed} suppressed.")
     if run.baseline_matched:
         sentences.append(f"{run.baseline_matched} matched the baseline.")
-    if run.errors:
-        sentences.append(f"{plural(len(run.errors), 'file')} could not be checked.")
+    failed = sum(1 for error in run.errors if not error.partial)
+    partial = len(run.errors) - failed
+    if failed:
+        sentences.append(f"{plural(failed, 'file')} could not be checked.")
+    if partial:
+        sentences.append(f"{plural(partial, 'file')} with syntax errors checked in part.")
     return " ".join(sentences)
 
 
