@@ -89,6 +89,8 @@ class ProjectScan:
     facts: dict[str, FileFacts] = field(default_factory=dict)
     errors: list[FileError] = field(default_factory=list)
     project: Project | None = None
+    # Import specifiers of unparsed files, read while following imports.
+    specifiers: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Needles:
@@ -370,14 +372,19 @@ class Engine:
         for relative, source in by_relative.items():
             if relative in scan.facts or relative in targets:
                 continue
-            try:
-                with open(source.path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                continue
-            if not any(stem in data for stem in stems):
-                continue
-            for spec in _import_specifiers(data, source.language):
+            specifiers = scan.specifiers.get(relative)
+            if specifiers is None:
+                try:
+                    with open(source.path, "rb") as handle:
+                        data = handle.read()
+                except OSError:
+                    continue
+                if not any(stem in data for stem in stems):
+                    continue
+                # Kept, so later rounds need neither the read nor the regex.
+                specifiers = _import_specifiers(data, source.language)
+                scan.specifiers[relative] = specifiers
+            for spec in specifiers:
                 path = modules.resolve(relative, spec, source.language)
                 if path in targets:
                     found.add(relative)
@@ -440,7 +447,7 @@ def relevant_files(project: Project) -> set[str]:
             continue
         names = list(file.exports) + [r.exported for r in file.reexports]
         for name in names:
-            refs = resolver._export(file, name, 0)
+            refs = resolver.export_refs(file, name)
             if any(ref.kind == "client" or (ref.kind == "func" and ref.file is not None and (
                     ref.file.path, ref.target.index) in callers) for ref in refs):
                 found.add(file.path)

@@ -387,6 +387,10 @@ class Resolver:
         self.memo[key] = (value, refs)
         return refs
 
+    def export_refs(self, file: FileFacts, name: str) -> list[Ref]:
+        """Resolve what module ``file`` exports as ``name``."""
+        return self._export(file, name, 0)
+
     def clients_of(self, value: Value | None) -> list[Client]:
         return [ref.target for ref in self.resolve(value) if ref.kind == "client"]
 
