@@ -43,6 +43,7 @@ def recognize_raw_call(file: FileFacts, call: Call, resolver: Resolver) -> list[
 
 
 def _read_request(value: Value, method_name: str, root: str, resolver: Resolver):
+    """Read the URL, method, body and credentials of an HTTP call to a Customer.io host."""
     args, kwargs = value.args, value.kwargs
     url_value = None
     options: Value | None = None
@@ -62,12 +63,14 @@ def _read_request(value: Value, method_name: str, root: str, resolver: Resolver)
         http_method, url_value = args[0].value.upper(), args[1]
     if url_value is None:
         return None
+
     url, parts = string_pattern(url_value, resolver)
     if base and not host_of(url):
         url = base.rstrip("/") + "/" + url.lstrip("/")
     host = host_of(url)
     if host is None or host not in HOSTS:
         return None
+
     # Options and body, by client library.
     if options is None:
         if method_name in BODY_FIRST and root not in ("fetch", "requests", "httpx") and len(args) > 1:
@@ -85,6 +88,7 @@ def _read_request(value: Value, method_name: str, root: str, resolver: Resolver)
             body = kwargs[key]
     if not http_method:
         http_method = "GET" if body is None else "POST"
+
     api, region = HOSTS[host]
     if len(chosen_regions(url_value, resolver)) > 1:
         region = ""  # picked at run time, so unknown
@@ -306,6 +310,7 @@ PLACEHOLDER = re.compile(r"^\{(\d+)\}$")
 
 
 def _calls_for(file: FileFacts, call: Call, request: RawRequest, resolver: Resolver) -> list[CioCall]:
+    """Return the CioCall of a raw request, and one more per item of a batch."""
     matched = match_route(request.api, request.method, request.path)
     op, id_segment = matched if matched else ("request", None)
     slots: dict[str, Value] = {}
@@ -316,7 +321,6 @@ def _calls_for(file: FileFacts, call: Call, request: RawRequest, resolver: Resol
         else:
             slots["person_id"] = Value("str", request.url_value.span, id_segment, value=id_segment)
     body = request.body if request.body is not None and request.body.kind == "object" else None
-    kind = f"raw-{request.api}"
     if body is None and request.body is not None:
         slots["payload"] = request.body
         if op == "identify":
@@ -324,30 +328,13 @@ def _calls_for(file: FileFacts, call: Call, request: RawRequest, resolver: Resol
         elif op in ("track", "track_anonymous"):
             slots["event"] = request.body
     if body is not None:
-        slots["payload"] = body
-        if request.api == "pipelines":
-            for key, slot in PIPELINES_PAYLOAD_KEYS.items():
-                found = body.get(key)
-                if found is not None:
-                    slots[slot] = found
-        elif op in ("track", "track_anonymous"):
-            for key, slot in NODE_EVENT_KEYS.items():
-                found = body.get(key)
-                if found is not None:
-                    slots[slot] = found
-            if op == "track_anonymous" and body.get("anonymous_id") is not None:
-                slots["anonymous_id"] = body.get("anonymous_id")
-        elif op == "identify":
-            slots["attributes"] = body
-        elif op in ("send_email", "send_push", "send_sms"):
-            slots["request_object"] = body
-            for key in ("identifiers", "to", "message_data", "send_at"):
-                found = body.get(key)
-                if found is not None:
-                    slots[key] = found
+        slots.update(_body_slots(body, op, request.api))
+
+    kind = f"raw-{request.api}"
     base = CioCall(request.api, kind, op, request.method, file, call, slots, raw=request)
     if op not in ("batch", "entity") or body is None:
         return [base]
+
     items = [body] if op == "entity" else batch_items(body.get("batch"), resolver)
     calls = [base]
     for position, item in enumerate(items):
@@ -356,8 +343,32 @@ def _calls_for(file: FileFacts, call: Call, request: RawRequest, resolver: Resol
     return calls
 
 
+def _body_slots(body: Value, op: str, api: str) -> dict[str, Value]:
+    """Return the slots an object request body fills for the operation ``op``."""
+    slots = {"payload": body}
+    if api == "pipelines":
+        keys = PIPELINES_PAYLOAD_KEYS
+    elif op in ("track", "track_anonymous"):
+        keys = dict(NODE_EVENT_KEYS)
+        if op == "track_anonymous":
+            keys["anonymous_id"] = "anonymous_id"
+    elif op == "identify":
+        return {**slots, "attributes": body}
+    elif op in ("send_email", "send_push", "send_sms"):
+        slots["request_object"] = body
+        keys = {key: key for key in ("identifiers", "to", "message_data", "send_at")}
+    else:
+        return slots
+
+    for key, slot in keys.items():
+        found = body.get(key)
+        if found is not None:
+            slots[slot] = found
+    return slots
+
+
 def batch_items(value: Value | None, resolver: Resolver, depth: int = 0) -> list[Value]:
-    """The object literals a batch array is built from (literals, map/flatMap callbacks)."""
+    """Return the object literals a batch array is built from, through map/flatMap callbacks."""
     if value is None or depth > 6:
         return []
     out: list[Value] = []

@@ -475,25 +475,12 @@ class JsExtractor(ValueCache):
         if ctx.class_name and not function.class_name:
             function.class_name = ctx.class_name
         self._decorators_for(node, function)
+        self._bind_parameters(node, function, ctx)
+
         body = node.child_by_field_name("body")
-        inner = _Context(index, loops=loops, class_name=function.class_name)
-        # Parameters with object patterns bind names too: record them as
-        # members of the parameter so values can be traced back.
-        params_node = node.child_by_field_name("parameters")
-        if params_node is not None:
-            for param, info in zip(
-                [p for p in params_node.named_children if p.type not in ("comment", "decorator")],
-                function.params,
-            ):
-                pattern = param.child_by_field_name("pattern") or param
-                if pattern.type == "assignment_pattern":
-                    pattern = pattern.child_by_field_name("left") or pattern
-                if pattern.type == "object_pattern":
-                    source = Value("name", self.span(pattern), info.name, value=info.name, scope=index)
-                    self._bind_pattern(pattern, source, function, self.span(pattern))
-                self._param_property(param, info, function, ctx)
         if body is None:
             return
+        inner = _Context(index, loops=loops, class_name=function.class_name)
         if body.type == "statement_block":
             self._directives(body, function)
             self._walk_children(body, inner)
@@ -501,6 +488,22 @@ class JsExtractor(ValueCache):
             # Expression body: its value is returned.
             function.returns.append(self.value(body, index))
             self._walk(body, inner, returned=True)
+
+    def _bind_parameters(self, node: Node, function: Function, ctx: _Context) -> None:
+        """Record names bound by object-pattern parameters as members of the parameter."""
+        params_node = node.child_by_field_name("parameters")
+        if params_node is None:
+            return
+        params = [p for p in params_node.named_children if p.type not in ("comment", "decorator")]
+        for param, info in zip(params, function.params):
+            pattern = param.child_by_field_name("pattern") or param
+            if pattern.type == "assignment_pattern":
+                pattern = pattern.child_by_field_name("left") or pattern
+            if pattern.type == "object_pattern":
+                source = Value("name", self.span(pattern), info.name, value=info.name,
+                               scope=function.index)
+                self._bind_pattern(pattern, source, function, self.span(pattern))
+            self._param_property(param, info, function, ctx)
 
     def _param_property(self, param: Node, info: Param, function: Function, ctx) -> None:
         """``constructor(private readonly cio: TrackClient)`` declares a field."""
@@ -524,10 +527,15 @@ class JsExtractor(ValueCache):
         while sibling is not None and sibling.type == "decorator":
             decorators.insert(0, sibling)
             sibling = sibling.prev_named_sibling
-        for decorator in decorators:
-            inner = decorator.named_children[0] if decorator.named_children else None
-            if inner is not None:
-                function.decorators.append(self.value(inner, function.index))
+        function.decorators.extend(self._decorator_values(decorators, function.index))
+
+    def _decorator_values(self, decorators: list[Node], scope: int) -> list[Value]:
+        """Return the expressions of ``@decorator`` nodes."""
+        return [
+            self.value(decorator.named_children[0], scope)
+            for decorator in decorators
+            if decorator.named_children
+        ]
 
     def _walk_class(self, node: Node, ctx: _Context) -> None:
         name_node = node.child_by_field_name("name")
@@ -538,22 +546,19 @@ class JsExtractor(ValueCache):
         body_fn = Function(index, name, "class_body", self.span(node), parent=ctx.function,
                            class_name=name, context=self.facts.functions[ctx.function].context)
         self.facts.functions.append(body_fn)
+
         fact = ClassFact(name, self.span(node), index)
         heritage = next((c for c in node.named_children if c.type == "class_heritage"), None)
         if heritage is not None:
             fact.bases = [node_text(c) for c in heritage.named_children]
-        for decorator in [c for c in node.children if c.type == "decorator"]:
-            inner = decorator.named_children[0] if decorator.named_children else None
-            if inner is not None:
-                fact.decorators.append(self.value(inner, ctx.function))
+        decorators = [c for c in node.children if c.type == "decorator"]
         parent = node.parent
         if parent is not None and parent.type == "export_statement":
             fact.exported = True
-            for decorator in [c for c in parent.children if c.type == "decorator"]:
-                inner = decorator.named_children[0] if decorator.named_children else None
-                if inner is not None:
-                    fact.decorators.append(self.value(inner, ctx.function))
+            decorators += [c for c in parent.children if c.type == "decorator"]
+        fact.decorators = self._decorator_values(decorators, ctx.function)
         self.facts.classes.append(fact)
+
         body = node.child_by_field_name("body")
         if body is None:
             return
@@ -896,18 +901,19 @@ class JsExtractor(ValueCache):
             call = call.children[0]
         if call.kind != "call":
             return
+
         callee = call.callee
         is_require = callee is not None and callee.kind == "name" and callee.value == "require"
         is_dynamic = callee is not None and callee.kind == "unknown" and callee.text == "import"
         if not (is_require or is_dynamic) or not call.args or call.args[0].kind != "str":
             return
+
         source = call.args[0].value
         span = self.span(name_node)
         kind = "require" if is_require else "esm"
         if name_node.type == "identifier":
-            imported = member or ("*" if is_require else "*")
             self.facts.imports.append(
-                Import(name_node.text.decode(), source, imported, span, ctx.function, kind)
+                Import(name_node.text.decode(), source, member or "*", span, ctx.function, kind)
             )
         elif name_node.type == "object_pattern":
             for entry in name_node.named_children:
@@ -1050,6 +1056,7 @@ class JsExtractor(ValueCache):
         self.call_by_node[node.id] = call_id
         self._call_context(node, call)
         self._note_call(node, value, call, ctx)
+
         callee_node = node.child_by_field_name("function") or node.child_by_field_name(
             "constructor"
         )
@@ -1058,6 +1065,9 @@ class JsExtractor(ValueCache):
         args_node = node.child_by_field_name("arguments")
         if args_node is None:
             return
+
+        # Functions passed as arguments are walked as callbacks of this call;
+        # those given to forEach/map and the like run once per item, a loop.
         method = value.method
         position = 0
         for arg in args_node.named_children:
@@ -1083,32 +1093,11 @@ class JsExtractor(ValueCache):
             position += 1
 
     def _call_context(self, node: Node, call: Call) -> None:
+        """Record what happens to a call's result: awaited, returned, passed on."""
         if _awaited_generic_callee(node) is not None:
             call.awaited = True
-        top = node
-        # Climb the promise chain: x.track().then(...).catch(...)
-        while True:
-            parent = top.parent
-            if parent is None or parent.type != "member_expression":
-                break
-            grand = parent.parent
-            prop = parent.child_by_field_name("property")
-            name = prop.text.decode() if prop is not None else ""
-            if grand is None or grand.type != "call_expression" or name not in (
-                "then", "catch", "finally"
-            ):
-                break
-            args = grand.child_by_field_name("arguments")
-            count = len([a for a in args.named_children if a.type != "comment"]) if args else 0
-            if name == "catch" or (name == "then" and count >= 2):
-                call.catches = True
-            elif name == "finally":
-                call.finally_only = True
-            elif name == "then":
-                call.then_only = True
-            top = grand
-        if top is not node:
-            call.chain_span = self.span(top)
+        top = self._promise_chain_top(node, call)
+
         parent = top.parent
         while parent is not None and parent.type in WRAPPER_NODES:
             top, parent = parent, parent.parent
@@ -1127,6 +1116,7 @@ class JsExtractor(ValueCache):
             call.voided = True
             top, parent = parent, parent.parent
             kind = parent.type if parent is not None else ""
+
         if kind == "expression_statement":
             call.discarded = not call.awaited
         elif kind == "return_statement" or kind == "arrow_function":
@@ -1144,6 +1134,34 @@ class JsExtractor(ValueCache):
         elif kind in ("array", "pair", "object"):
             # Collected into a list or object that is handled elsewhere.
             call.parent_call = -2
+
+    def _promise_chain_top(self, node: Node, call: Call) -> Node:
+        """Climb ``x.track().then(...).catch(...)`` and record its handlers."""
+        top = node
+        while True:
+            parent = top.parent
+            if parent is None or parent.type != "member_expression":
+                break
+            grand = parent.parent
+            prop = parent.child_by_field_name("property")
+            name = prop.text.decode() if prop is not None else ""
+            if grand is None or grand.type != "call_expression" or name not in (
+                "then", "catch", "finally"
+            ):
+                break
+
+            args = grand.child_by_field_name("arguments")
+            count = len([a for a in args.named_children if a.type != "comment"]) if args else 0
+            if name == "catch" or (name == "then" and count >= 2):
+                call.catches = True
+            elif name == "finally":
+                call.finally_only = True
+            elif name == "then":
+                call.then_only = True
+            top = grand
+        if top is not node:
+            call.chain_span = self.span(top)
+        return top
 
     def _note_call(self, node: Node, value: Value, call: Call, ctx: _Context) -> None:
         method = value.method

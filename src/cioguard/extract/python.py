@@ -117,16 +117,17 @@ class PyExtractor(ValueCache):
         return self.cached_value(node, scope, depth)
 
     def _convert(self, node: Node, scope: int, depth: int) -> Value:
-        """Build the Value of one node; ``value`` caches the result per node."""
-        kind = node.type
+        """Build the Value of one node. ``value`` caches the result per node."""
         span = self.span(node)
         if depth > MAX_DEPTH:
             return Value("unknown", span, self.text(node))
+
         depth += 1
         kind = node.type
         method = getattr(self, f"_value_{kind}", None)
         if method is not None:
             return method(node, scope, depth, span)
+
         if kind == "identifier":
             name = node.text.decode("utf-8", "replace")
             return Value("name", span, name, value=name, scope=scope)
@@ -134,17 +135,10 @@ class PyExtractor(ValueCache):
             return Value("bool", span, kind, value=kind == "true")
         if kind == "none":
             return Value("null", span, "None")
-        if kind == "integer":
+        if kind in ("integer", "float"):
             raw = node.text.decode().replace("_", "")
             try:
-                number = int(raw, 0)
-            except ValueError:
-                number = None
-            return Value("num", span, raw, value=number)
-        if kind == "float":
-            raw = node.text.decode().replace("_", "")
-            try:
-                number = float(raw)
+                number = int(raw, 0) if kind == "integer" else float(raw)
             except ValueError:
                 number = None
             return Value("num", span, raw, value=number)
@@ -743,12 +737,16 @@ class PyExtractor(ValueCache):
         self.call_by_node[node.id] = call_id
         self._call_context(node, call)
         self._note_call(node, value, ctx)
+
         callee_node = node.child_by_field_name("function")
         if callee_node is not None:
             self._walk(callee_node, ctx)
         args_node = node.child_by_field_name("arguments")
         if args_node is None:
             return
+
+        # Lambdas passed as arguments are walked as callbacks of this call;
+        # those given to map() and the like run once per item, a loop.
         method = value.method
         position = 0
         for arg in args_node.named_children:

@@ -85,6 +85,7 @@ class ClientPerRequest(Rule):
         yield from self._requires(project)
 
     def _verdict(self, client: Client, project: Project) -> tuple[str, str] | None:
+        """Return the confidence and the reason a client is built too often, or None."""
         function = client.function
         file = client.file
         if function is None or function.index == 0 or file is None:
@@ -96,18 +97,16 @@ class ClientPerRequest(Rule):
         owner = _owner(file, function)
         if owner.memoized:
             return None
+
         if owner.name in ("constructor", "__init__") and owner.class_name:
             return self._constructor_verdict(file, owner, project)
-        in_loop = any(
-            call.value is client.value or call.span == client.span and call.loops
-            for call in file.calls if call.span == client.span and call.loops
-        )
         if owner.handler is not None:
             return "high", f"on every call of request handler `{owner.name or 'handler'}`"
         if owner.context in ("task", "worker"):
             return "high", f"on every call of task `{owner.name}`"
-        if in_loop:
+        if any(call.span == client.span and call.loops for call in file.calls):
             return "high", f"on every pass of a loop in {_function_label(owner)}"
+
         sites = project.graph.sites_of(file, owner)
         if not sites:
             if owner.returns and owner.name:
