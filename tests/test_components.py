@@ -13,17 +13,17 @@ const a = 1;
 
 
 def test_script_kept_at_its_position():
-    kept, language = script_source(COMPONENT)
+    blanked, language = script_source(COMPONENT)
     assert language == "typescript"
-    assert len(kept) == len(COMPONENT)
-    assert kept.count(b"\n") == COMPONENT.count(b"\n")
-    assert kept.split(b"\n")[4] == b"const a = 1;"
+    assert len(blanked) == len(COMPONENT)
+    assert blanked.count(b"\n") == COMPONENT.count(b"\n")
+    assert blanked.split(b"\n")[4] == b"const a = 1;"
 
 
 def test_template_and_style_blanked():
-    kept, _ = script_source(COMPONENT)
-    assert b"track" not in kept
-    assert b"color" not in kept
+    blanked, _ = script_source(COMPONENT)
+    assert b"track" not in blanked
+    assert b"color" not in blanked
 
 
 def test_plain_script_is_javascript():

@@ -2,7 +2,7 @@
 and personal data, on values extracted from short JS and Python snippets.
 
 Each snippet calls ``sink(EXPR)``, and the tests ask about EXPR. The
-resolver sees the snippet's other lines, so local variables and constants
+resolver reads the snippet's other lines, so local variables and constants
 can be followed.
 """
 

@@ -164,11 +164,11 @@ def apply_baseline(result: RunResult, path: Path, accepted: Counter[str]) -> Non
     ``baseline_matched``.
     """
     available = Counter(accepted)
-    kept = []
+    new_findings = []
     for finding, (_, _, digest) in zip(result.findings, fingerprints(result, path.parent)):
         if available[digest] > 0:
             available[digest] -= 1
             result.baseline_matched += 1
         else:
-            kept.append(finding)
-    result.findings = kept
+            new_findings.append(finding)
+    result.findings = new_findings

@@ -335,11 +335,11 @@ def derive_wrapper_calls(direct: list[CioCall], graph: CallGraph,
                 for inner in inner_calls:
                     if any(c.wrapper is function and c.call is site for c in inner.chain()):
                         continue
-                    made = derive(inner, file, function, site_file, site, resolver, depth)
-                    derived.append(made)
+                    derived_call = derive(inner, file, function, site_file, site, resolver, depth)
+                    derived.append(derived_call)
                     owner = owner_function(site_file, site.function)
                     if owner > 0:
-                        next_frontier.setdefault((site_file.path, owner), []).append(made)
+                        next_frontier.setdefault((site_file.path, owner), []).append(derived_call)
                 if len(derived) > MAX_DERIVED:
                     logger.warning("stopped following wrappers after %d call sites", MAX_DERIVED)
                     return derived

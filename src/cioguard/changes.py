@@ -178,11 +178,11 @@ def _unquote(path: str) -> str:
 def apply_since(result: RunResult, ref: str, paths: list[Path]) -> None:
     """Keep only the findings whose lines changed since ``ref``."""
     changes = changed_lines(ref, paths)
-    kept = [
+    on_changed_lines = [
         finding
         for finding in result.findings
         if changes.touches(finding.span.path, finding.span.line + 1, finding.span.end_line + 1)
     ]
     logger.info("--since %s: %d of %d findings are on changed lines",
-                ref, len(kept), len(result.findings))
-    result.findings = kept
+                ref, len(on_changed_lines), len(result.findings))
+    result.findings = on_changed_lines

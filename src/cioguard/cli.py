@@ -195,11 +195,11 @@ def command_scan(args) -> int:
     output = render(fmt, result, ReportContext(rules=LazyRules(known_codes()),
                                                statistics=args.statistics))
     if args.quiet and fmt in ("concise", "full"):
-        kept = "\n".join(line for line in output.splitlines()
+        body = "\n".join(line for line in output.splitlines()
                          if not line.startswith(("Found", "No findings", "Checked")))
         # The summary line had a blank line before it, which goes too.
-        kept = kept.rstrip("\n")
-        output = kept + "\n" if kept else ""
+        body = body.rstrip("\n")
+        output = body + "\n" if body else ""
     _write_output(output, args.output)
     if result.findings and not args.exit_zero:
         return EXIT_FINDINGS
@@ -291,14 +291,14 @@ def command_rules(args) -> int:
 def command_explain(args) -> int:
     from .rules.registry import all_rules
 
-    wanted = args.code.strip()
+    requested = args.code.strip()
     for rule in all_rules():
-        if wanted.upper() == rule.code or wanted.lower() == rule.name:
+        if requested.upper() == rule.code or requested.lower() == rule.name:
             print(f"{rule.code} {rule.name} ({rule.severity})\n")
             print(rule.documentation())
             return EXIT_CLEAN
     codes = ", ".join(r.code for r in all_rules())
-    raise UsageError(f"unknown rule `{wanted}`; known codes: {codes}")
+    raise UsageError(f"unknown rule `{requested}`; known codes: {codes}")
 
 
 def _configure_logging(verbosity: int) -> None:

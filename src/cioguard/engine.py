@@ -333,19 +333,19 @@ class Engine:
             if not relevant:
                 return
             processed |= relevant
-            wanted = self._dependencies(relevant, modules, scan, by_relative)
-            wanted |= self._importers(relevant, by_relative, scan, modules)
+            to_parse = self._dependencies(relevant, modules, scan, by_relative)
+            to_parse |= self._importers(relevant, by_relative, scan, modules)
             failed = {error.path for error in scan.errors}
-            wanted = {w for w in wanted if w not in scan.facts and w not in failed}
-            if not wanted:
+            to_parse = {w for w in to_parse if w not in scan.facts and w not in failed}
+            if not to_parse:
                 return
-            self._parse([by_relative[w] for w in sorted(wanted)], scan)
+            self._parse([by_relative[w] for w in sorted(to_parse)], scan)
 
     @staticmethod
     def _dependencies(relevant: set[str], modules: ModuleIndex, scan: ProjectScan,
                       by_relative) -> set[str]:
         """Local modules that relevant files import (configuration, constants)."""
-        wanted = set()
+        to_parse = set()
         for relative in relevant:
             facts = scan.facts.get(relative)
             if facts is None:
@@ -353,8 +353,8 @@ class Engine:
             for imported in facts.imports:
                 path = modules.resolve(relative, imported.source, facts.language)
                 if path and path in by_relative:
-                    wanted.add(path)
-        return wanted
+                    to_parse.add(path)
+        return to_parse
 
     def _importers(self, targets: set[str], by_relative, scan: ProjectScan,
                    modules: ModuleIndex) -> set[str]:
@@ -485,10 +485,10 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
 def display_span(span: Span, root: Path, cwd: Path) -> Span:
     absolute = root / span.path
     try:
-        shown = os.path.relpath(absolute, cwd)
+        display_path = os.path.relpath(absolute, cwd)
     except ValueError:
-        shown = str(absolute)
-    return replace(span, path=Path(shown).as_posix())
+        display_path = str(absolute)
+    return replace(span, path=Path(display_path).as_posix())
 
 
 def group_paths(paths: list[Path]) -> list[tuple[Path, list[Path] | None]]:
@@ -592,8 +592,8 @@ def run(paths: list[Path], settings, rules: list, *, jobs: int | None = None, ca
                 finding.span = display_span(finding.span, root, cwd)
                 suppressed.append(finding)
             for error in scan.errors + project_errors:
-                shown = display_span(Span(error.path, 0, 0, 0, 0), root, cwd).path
-                errors.append(FileError(shown, error.message, error.partial))
+                display_path = display_span(Span(error.path, 0, 0, 0, 0), root, cwd).path
+                errors.append(FileError(display_path, error.message, error.partial))
     finally:
         engine.close()
     findings.sort(key=lambda f: f.sort_key)

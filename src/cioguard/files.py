@@ -11,7 +11,7 @@ TEMPORARY_SUFFIX = ".cioguard-tmp"
 
 
 def default_mode() -> int:
-    """The permission bits a new file gets from the user's umask."""
+    """Return the permission bits a new file gets from the user's umask."""
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask

@@ -109,7 +109,7 @@ class Project:
         return self.resolver.values_of(value)
 
     def source_text(self, span: Span | None) -> str | None:
-        """The exact source text a span covers, for building fixes."""
+        """Return the exact source text a span covers, for building fixes."""
         if span is None:
             return None
         lines = self._lines(span.path)

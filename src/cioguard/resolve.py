@@ -666,10 +666,10 @@ class Resolver:
                     if package:
                         return [Ref("sdk", target, (package, name))]
                     continue
-                wanted = name if reexport.imported == "*" else reexport.imported
+                export_name = name if reexport.imported == "*" else reexport.imported
                 if reexport.imported == "*" and reexport.exported != "*":
                     return [Ref("module", source, source)]
-                found = self._export(source, wanted, depth, seen)
+                found = self._export(source, export_name, depth, seen)
                 if found:
                     return found
         if target.language == "python":

@@ -252,7 +252,7 @@ class ResultFilters:
     def apply(self, result: RunResult) -> None:
         """Remove accepted findings, then those on unchanged lines.
 
-        The kept findings take over the secrets of the removed ones, so
+        The remaining findings take over the secrets of the removed ones, so
         reporters still mask them.
         """
         from .suppressions import keep_secrets
@@ -267,8 +267,8 @@ class ResultFilters:
 
             apply_since(result, self.since, self.paths)
 
-        kept = {id(finding) for finding in result.findings}
-        removed = [finding for finding in before if id(finding) not in kept]
+        remaining_ids = {id(finding) for finding in result.findings}
+        removed = [finding for finding in before if id(finding) not in remaining_ids]
         keep_secrets(removed, result.findings)
 
     def write_baseline(self, result: RunResult) -> str:

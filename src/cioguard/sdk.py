@@ -1,4 +1,4 @@
-"""What the Customer.io SDKs and HTTP APIs look like, as data.
+"""Tables of the Customer.io SDK methods, hosts and HTTP API routes.
 
 Sources: customerio-node 5.x and 4.x (``lib/track.ts``, ``lib/api.ts``),
 customerio Python 3.x and 2.x (``customerio/track.py``, ``api.py``),
@@ -61,10 +61,10 @@ OPERATIONS_SENDING_EMAIL = {"send_email", "trigger_broadcast"}
 
 @dataclass(frozen=True, slots=True)
 class MethodShape:
-    """Where the slots of one SDK method sit.
+    """The argument positions of one SDK method's slots.
 
-    ``positions`` maps slot names to positional indexes; ``keywords`` maps
-    slot names to keyword-argument names (Python). ``event_object`` is the
+    ``positions`` maps slot names to positional indexes, and ``keywords``
+    maps slot names to keyword-argument names (Python). ``event_object`` is the
     position of a Node-style ``{name, data, id, timestamp}`` object whose
     properties fill the event slots, and ``payload_object`` the position of
     a Pipelines ``{userId, event, properties, traits, timestamp}`` object.

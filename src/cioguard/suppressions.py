@@ -157,17 +157,17 @@ def _reason(rest: str) -> str:
 # Applying suppressions -----------------------------------------------------
 
 
-def keep_secrets(removed: Iterable[Finding], kept: Iterable[Finding]) -> None:
-    """Add the secrets of removed findings to the kept ones.
+def keep_secrets(removed: Iterable[Finding], remaining: Iterable[Finding]) -> None:
+    """Add the secrets of removed findings to the remaining ones.
 
-    A kept finding's source excerpt can show the line of a removed finding's
+    A remaining finding's source excerpt can show the line of a removed finding's
     hard-coded key, and reporters mask only the secrets of the findings they
     print.
     """
     secrets = {secret for finding in removed for secret in finding.secrets}
     if not secrets:
         return
-    for finding in kept:
+    for finding in remaining:
         finding.secrets = tuple(sorted(secrets.union(finding.secrets)))
 
 
@@ -212,16 +212,16 @@ def apply_suppressions(
     if not directives:
         return findings, []
 
-    kept, silenced = _silence(findings, directives)
+    active, silenced = _silence(findings, directives)
     reports = list(_report_directives(directives, file_rules, settings))
-    more_kept, more_silenced = _silence(reports, directives)
-    return kept + more_kept, silenced + more_silenced
+    more_active, more_silenced = _silence(reports, directives)
+    return active + more_active, silenced + more_silenced
 
 
 def _silence(
     findings: list[Finding], directives: Mapping[str, list[Directive]]
 ) -> tuple[list[Finding], list[Finding]]:
-    kept, silenced = [], []
+    active, silenced = [], []
     for finding in findings:
         matching = [
             directive
@@ -229,7 +229,7 @@ def _silence(
             if directive.covers(finding.span.line) and directive.silences(finding.rule)
         ]
         if not matching:
-            kept.append(finding)
+            active.append(finding)
             continue
         for directive in matching:
             directive.used.add(finding.rule)
@@ -238,7 +238,7 @@ def _silence(
         chosen = min(matching, key=lambda d: order.index(d.scope))
         finding.suppression = Suppression(chosen.comment.line, chosen.scope, chosen.reason)
         silenced.append(finding)
-    return kept, silenced
+    return active, silenced
 
 
 def _report_directives(

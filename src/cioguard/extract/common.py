@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tree_sitter import Language, Node, Parser, Query
 
-# tree_sitter is imported where trees are built, so that a scan answered
+# tree_sitter is imported where trees are built, so that a scan served
 # from the cache, which parses nothing, does not load it.
 
 from ..model import MAX_TEXT, Comment, Span, Value
@@ -159,7 +159,7 @@ def node_text(node: Node, limit: int = MAX_TEXT) -> str:
 
 
 def first_error_line(root: Node) -> int:
-    """The 0-based line of the first ERROR or MISSING node, or -1."""
+    """Return the 0-based line of the first ERROR or MISSING node, or -1 without one."""
     if not root.has_error:
         return -1
     node = root

@@ -1,7 +1,7 @@
 """Vue and Svelte single-file components: the code in their ``<script>`` blocks.
 
 Everything outside the script blocks is replaced by spaces, keeping every
-newline, so the JavaScript or TypeScript parser sees the script code at its
+newline, so the JavaScript or TypeScript parser reads the script code at its
 real lines and columns, and findings point into the component file.
 """
 
@@ -18,11 +18,11 @@ BLANKABLE = re.compile(rb"[^\n]")
 
 def script_source(source: bytes) -> tuple[bytes, str]:
     """Return the component with only its script code kept, and that code's language."""
-    kept = bytearray(BLANKABLE.sub(b" ", source))
+    script_only = bytearray(BLANKABLE.sub(b" ", source))
     language = "javascript"
     for match in SCRIPT_BLOCK.finditer(source):
         start, end = match.span("body")
-        kept[start:end] = source[start:end]
+        script_only[start:end] = source[start:end]
         if TYPESCRIPT_LANG.search(match.group("attributes")):
             language = "typescript"
-    return bytes(kept), language
+    return bytes(script_only), language

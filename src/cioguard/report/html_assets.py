@@ -228,7 +228,7 @@ SCRIPT = """
   var rows = Array.prototype.slice.call(tbody.querySelectorAll("tr.finding"));
   var search = document.getElementById("filter-text");
   var ruleSelect = document.getElementById("filter-rule");
-  var shown = document.getElementById("shown");
+  var countLabel = document.getElementById("shown");
   var noMatch = document.getElementById("no-match");
   var toggles = all(".toggle[data-severity]");
   var bars = all(".bar[data-filter]");
@@ -247,9 +247,9 @@ SCRIPT = """
     state.hidden = {};
     var severities = params.get("severity");
     if (severities) {
-      var wanted = severities.split(",");
+      var selected = severities.split(",");
       Object.keys(SEVERITY_RANK).forEach(function (severity) {
-        state.hidden[severity] = wanted.indexOf(severity) === -1;
+        state.hidden[severity] = selected.indexOf(severity) === -1;
       });
     }
   }
@@ -299,7 +299,7 @@ SCRIPT = """
       row.hidden = !match;
       if (match) { count += 1; }
     });
-    shown.textContent = "Showing " + count + " of " + rows.length;
+    countLabel.textContent = "Showing " + count + " of " + rows.length;
     noMatch.hidden = count !== 0;
     table.setAttribute("data-visible", String(count));
     syncControls();

@@ -32,10 +32,10 @@ def in_wrapper_body(call: CioCall, value: Value) -> bool:
 
 
 def slot_values(calls: list[CioCall], slot: str) -> Iterator[tuple[CioCall, Value]]:
-    """Each distinct value in ``slot`` once, with the first call that carries it.
+    """Yield each distinct value in ``slot`` once, with the first call that carries it.
 
     Values that a derived call inherits unchanged from the wrapper body are
-    skipped: the direct call inside the wrapper carries them.
+    skipped, because the direct call inside the wrapper carries them.
     """
     seen: set[Span] = set()
     for call in calls:

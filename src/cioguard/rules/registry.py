@@ -1,6 +1,6 @@
 """The code table: every rule, in code order, by module and class.
 
-Rule modules are imported when a rule is first needed, so a scan answered
+Rule modules are imported when a rule is first needed, so a scan served
 from the cache imports none of them. A rule module that exists but is
 missing here fails the registry test.
 """
@@ -80,7 +80,7 @@ class LazyRules(Sequence["type[Rule]"]):
 
 
 def rule_codes(rules: Iterable[type[Rule]]) -> list[str]:
-    """The codes of a list of rules, without importing lazily listed ones."""
+    """Return the codes of a list of rules, without importing lazily listed ones."""
     if isinstance(rules, LazyRules):
         return list(rules.codes)
     return [rule.code for rule in rules]

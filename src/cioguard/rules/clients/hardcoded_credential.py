@@ -44,7 +44,7 @@ def redact(secret: str) -> str:
 
 
 def collect_secrets(project) -> set[str]:
-    """Every hard-coded credential in the project, whether CIO013 runs or not.
+    """Return every hard-coded credential in the project, whether CIO013 runs or not.
 
     Reporters mask these in all output, so turning CIO013 off or filtering
     its findings never lets a key through in another finding's excerpt.
@@ -66,10 +66,10 @@ class HardcodedCredential(Rule):
 
     ## What it does
     Flags a string literal used as a Site ID, Track API key, App API key,
-    Pipelines write key or reporting-webhook signing key: constructor
-    arguments and options, Basic or Bearer `Authorization` headers of raw
-    requests, `analytics.write_key = "..."`, HMAC keys of webhook
-    verification, and literal fallbacks such as
+    Pipelines write key or reporting-webhook signing key. It looks at
+    constructor arguments and options, Basic or Bearer `Authorization`
+    headers of raw requests, `analytics.write_key = "..."`, HMAC keys of
+    webhook verification, and literal fallbacks such as
     `process.env.CIO_KEY ?? '...'` or `os.environ.get("CIO_KEY", "...")`.
     The secret is never printed: messages show its first four characters.
 

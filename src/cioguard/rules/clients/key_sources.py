@@ -1,4 +1,4 @@
-"""Which Customer.io credential a value holds, judged by the names it comes from.
+"""The kind of Customer.io credential a value contains, judged by the names it comes from.
 
 Customer.io keys carry no prefix, so the only evidence of a key's kind is
 the name it is read from. ``trace_key`` follows a value through variables,

@@ -56,7 +56,7 @@ class RegionMismatch(Rule):
     A workspace lives in one region. A US workspace called through an EU
     host fails. An EU workspace called through a US host is redirected
     through the US, which adds a round trip to every call. The beta App API
-    host is deprecated and may stop answering.
+    host is deprecated and may stop responding.
 
     ## Example
     ```js
@@ -232,5 +232,5 @@ def _class_name(value: Value | None) -> str:
     return callee.dotted or callee.text
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
+def _plural(count: int, singular: str, plural: str) -> str:
+    return singular if count == 1 else plural

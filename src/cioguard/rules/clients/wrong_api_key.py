@@ -54,7 +54,7 @@ class WrongApiKey(Rule):
     reverse case.
 
     ## Why it matters
-    Customer.io keys carry no prefix that tells them apart. The Track API
+    Customer.io keys carry no prefix that distinguishes them. The Track API
     takes HTTP Basic with the Site ID and Track API key, the App API takes
     the App API key as a Bearer token, and reporting webhooks are signed
     with their own signing key. A wrong key gets 401 with no hint of

@@ -102,7 +102,7 @@ class BlockingRequestPath(Rule):
         if call.kind in QUEUEING_KINDS or not is_server_call(call):
             return None
         if _is_read(call):
-            return None  # the handler needs the answer, so it cannot move off the path
+            return None  # the handler needs the result, so it cannot move off the path
         handler = request_handler(project, call.file, call.call.function)
         if handler is None or not serves_http(handler):
             return None

@@ -66,12 +66,13 @@ class NoRateLimit(Rule):
     Flags a Customer.io call, or a call to a project function that makes
     one, inside a loop over data: `for`, `for...of`, `while`, `.forEach()`,
     `.map()`, comprehensions, `pool.map()` and `executor.submit()` in a
-    loop. A loop is paced when it sleeps or waits between items, goes
-    through a limiter (Bottleneck, p-limit, p-queue, p-throttle,
-    pyrate_limiter, limits, ratelimit, aiolimiter, `asyncio.Semaphore`, a
-    token bucket, or a name in `limiter-names`), runs inside a task of a
-    bounded queue (fastq, p-queue, also when a project helper hands the
-    task to the queue), or sends one batch request per chunk. Loops over a
+    loop. A loop is paced when it sleeps or waits between items, or sends
+    one batch request per chunk. It is also paced when it goes through a
+    limiter: Bottleneck, p-limit, p-queue, p-throttle, pyrate_limiter,
+    limits, ratelimit, aiolimiter, `asyncio.Semaphore`, a token bucket, or
+    a name in `limiter-names`. A loop that runs inside a task of a bounded
+    queue (fastq, p-queue, also when a project helper hands the task to
+    the queue) is paced as well. Loops over a
     short literal list and Pipelines SDK calls, which queue and batch
     events themselves, are left alone. Starting every
     request at once (`Promise.all(items.map(...))`, `.forEach()`, a loop
@@ -204,17 +205,17 @@ class NoRateLimit(Rule):
 
     def _finding(self, site: LoopSite) -> Finding:
         subject = f"`{site.label}`" if site.reference else f"`{site.label}()`"
-        each = _each_item(site.loop)
+        per_item = _each_item(site.loop)
         confidence = "medium" if site.derived else "high"
         python = site.file.language == "python"
         if site.unbounded:
-            message = f"{subject} starts one request {each} at once"
+            message = f"{subject} starts one request {per_item} at once"
             limiters = "`asyncio.Semaphore` or aiolimiter" if python else "p-limit or Bottleneck"
             hint = (f"Bound the concurrency with {limiters}, "
                     "or send Track API v2 `batch` requests")
             return self.report(site.span, message, hint, severity="error",
                                confidence=confidence)
-        message = f"{subject} sends one request {each} with no rate limit"
+        message = f"{subject} sends one request {per_item} with no rate limit"
         if python:
             hint = ("Pace the loop with pyrate_limiter, aiolimiter or a sleep, "
                     "or send Track API v2 `batch` requests")

@@ -20,15 +20,15 @@ class DynamicEventName(Rule):
     """Finds event names built at run time from variable data.
 
     ## What it does
-    Flags an event name (Node `track(id, {name})`, Python
-    `track(id, name)`, Pipelines `event`, `_cio.track(name)`, the `name` of
-    a raw events request) built from run-time data: a template literal or
-    f-string with substitutions, `+` concatenation, `.format()`, `%`,
-    `join()`, a local variable assigned from one of these, or a value taken
-    straight from request input (`req.body.event`, `request.json["name"]`,
-    route parameters). A name that only joins an environment or deploy
-    prefix to a constant (`${ENV}_signed_up`) is bounded and reported at
-    `info` severity.
+    Flags an event name built from run-time data. The event name is the
+    Node `track(id, {name})`, Python `track(id, name)`, Pipelines `event`,
+    `_cio.track(name)` or the `name` of a raw events request. Run-time data
+    is a template literal or f-string with substitutions, `+`
+    concatenation, `.format()`, `%`, `join()`, a local variable assigned
+    from one of these, or a value taken straight from request input
+    (`req.body.event`, `request.json["name"]`, route parameters). A name
+    that only joins an environment or deploy prefix to a constant
+    (`${ENV}_signed_up`) is bounded and reported at `info` severity.
 
     ## Why it matters
     Every distinct name becomes a separate event in the workspace. Names

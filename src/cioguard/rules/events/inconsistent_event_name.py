@@ -48,16 +48,17 @@ class InconsistentEventName(Rule):
     """Finds event names that break the naming style or that differ only in spelling.
 
     ## What it does
-    Flags a literal event name that does not follow the configured style:
-    by default `snake_case` for Track API calls, the browser snippet and raw
-    Track requests, and `Title Case` ("Object Action", like `Order
-    Completed`) for Data Pipelines calls, as Customer.io's semantic events
-    and the Segment spec use. At warning severity, it also flags names in
-    the project that differ only in case, separators or spacing
-    (`UserSignedUp`, `user-signed-up`, `user signed up`, `user_signed_up`):
-    every variant but the most used one is reported, and the message names
-    the others. On a tie the spelling that follows the style is kept, then
-    the first in path order.
+    Flags a literal event name that does not follow the configured style.
+    By default that is `snake_case` for Track API calls, the browser
+    snippet and raw Track requests. Data Pipelines calls default to
+    `Title Case` ("Object Action", like `Order Completed`), as
+    Customer.io's semantic events and the Segment spec use. At warning
+    severity, it also flags names in the project that differ only in case,
+    separators or spacing (`UserSignedUp`, `user-signed-up`,
+    `user signed up`, `user_signed_up`). Every variant but the most used
+    one is reported, and the message names the others. On a tie the
+    spelling that follows the style is preferred, then the first in path
+    order.
 
     ## Why it matters
     Event names are case-sensitive and compared exactly. Campaign triggers,
@@ -108,19 +109,19 @@ class InconsistentEventName(Rule):
             spellings = {use.text for use in group}
             if len(spellings) < 2:
                 continue
-            kept = self._kept(group, styles)
-            others = sorted(spellings - {kept})
+            preferred = self._preferred(group, styles)
+            others = sorted(spellings - {preferred})
             for use in group:
-                if use.text == kept:
+                if use.text == preferred:
                     continue
                 flagged.add(use.span)
-                names = ", ".join(f"`{name}`" for name in [kept, *others] if name != use.text)
+                names = ", ".join(f"`{name}`" for name in [preferred, *others] if name != use.text)
                 yield self.report(
                     use.span,
                     f"event name `{use.text}` is a variant of {names}",
-                    f"Rename it to `{kept}`, the spelling used most",
+                    f"Rename it to `{preferred}`, the spelling used most",
                     severity="warning",
-                    fix=Fix(f"Rename to `{kept}`", [Edit(use.span, _quoted(use.value, kept))],
+                    fix=Fix(f"Rename to `{preferred}`", [Edit(use.span, _quoted(use.value, preferred))],
                             "unsafe"),
                 )
         for use in uses:
@@ -154,7 +155,7 @@ class InconsistentEventName(Rule):
         return sorted(uses.values(), key=lambda u: (u.span.path, u.span.line, u.span.col))
 
     @staticmethod
-    def _kept(group: list[NameUse], styles: dict[str, str]) -> str:
+    def _preferred(group: list[NameUse], styles: dict[str, str]) -> str:
         counts: dict[str, int] = {}
         first: dict[str, tuple] = {}
         follows: dict[str, bool] = {}

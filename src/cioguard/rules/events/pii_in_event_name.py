@@ -18,12 +18,12 @@ class PiiInEventName(Rule):
     """Finds personal data inside event names.
 
     ## What it does
-    Flags an event name that contains personal data: a literal with an
-    email address, a phone number or an IP address, or a name built at run
-    time from values named like personal data (`email`, `phone`,
-    `first_name`, `last_name`, `full_name`, `address`, `ssn`, `ip`, `dob`,
-    `birthday`, `username`, `displayName`, or `.name` of a user, customer,
-    person, profile, account or member).
+    Flags an event name that contains personal data. That is a literal
+    with an email address, a phone number or an IP address, or a name built
+    at run time from values named like personal data. Such names are
+    `email`, `phone`, `first_name`, `last_name`, `full_name`, `address`,
+    `ssn`, `ip`, `dob`, `birthday`, `username`, `displayName`, and `.name`
+    of a user, customer, person, profile, account or member.
 
     ## Why it matters
     Event names are workspace metadata. They appear in the event picker,

@@ -22,9 +22,10 @@ class EmailAsId(Rule):
     ## What it does
     Flags the person-id argument of `identify`, `track`, `suppress`,
     `destroy`/`delete`, `addDevice` and Pipelines `userId`, and the id
-    segment of a raw Track API URL, when it is an email: a string with `@`,
-    a variable or property named `email`, `emailAddress`, `email_address`,
-    `mail` or `userEmail`, or a template built from one. When the id is a
+    segment of a raw Track API URL, when it is an email. An email is a
+    string with `@`, a variable or property named `email`, `emailAddress`,
+    `email_address`, `mail` or `userEmail`, or a template built from one.
+    When the id is a
     wrapper's parameter, the call sites that pass an email are reported,
     and the wrapper only when no call site shows what it gets.
 
@@ -73,10 +74,10 @@ class EmailAsId(Rule):
             reason = email_reason(value, project.resolver)
             if reason is None:
                 continue
-            what = "Pipelines user id" if call.api == "pipelines" else "person id"
+            subject = "Pipelines user id" if call.api == "pipelines" else "person id"
             yield self.report(
                 value.span,
-                f"{what} {code(value.text)} {reason}",
+                f"{subject} {code(value.text)} {reason}",
                 "Use the stable user id as the id and send the email as the `email` attribute",
                 confidence="high" if value.kind in ("str", "member", "name") else "medium",
             )

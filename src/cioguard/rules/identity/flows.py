@@ -386,20 +386,20 @@ def _callee_text(call: Call) -> str:
     text = " ".join((callee.text if callee is not None else call.value.text).split())
     if len(text) <= MAX_CALLEE_CHARS:
         return text
-    kept: list[str] = []
+    characters: list[str] = []
     depth = 0
     for char in text:
         if char in "([{":
             if depth == 0:
-                kept.append(char + "…")
+                characters.append(char + "…")
             depth += 1
         elif char in ")]}" and depth > 0:
             depth -= 1
             if depth == 0:
-                kept.append(char)
+                characters.append(char)
         elif depth == 0:
-            kept.append(char)
-    return "".join(kept)
+            characters.append(char)
+    return "".join(characters)
 
 
 def call_label(call: CioCall) -> str:

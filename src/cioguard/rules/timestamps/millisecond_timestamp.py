@@ -111,9 +111,9 @@ class MillisecondTimestamp(Rule):
     def _finding(self, call: CioCall, label: str, value: Value, unit: Unit,
                  project: Project) -> Finding:
         origin = describe_origin(value, unit.source)
-        what = {**UNIT_NAMES, FINER: "a unit finer than seconds", DATE: "a Date object",
+        sent = {**UNIT_NAMES, FINER: "a unit finer than seconds", DATE: "a Date object",
                 ISO: "a date string"}[unit.unit]
-        message = f"{code(value.text)} sends {what} as `{label}`{origin}"
+        message = f"{code(value.text)} sends {sent} as `{label}`{origin}"
         hint = self._hint(call, value, unit)
         return self.report(value.span, message, hint, fix=self._fix(call, value, unit, project),
                            confidence="medium" if unit.unit in (DATE, ISO) else "high")
