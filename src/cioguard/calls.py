@@ -22,6 +22,7 @@ from .sdk import (
     NODE_EVENT_KEYS,
     PIPELINES_PAYLOAD_KEYS,
     REQUEST_CLASSES,
+    TRANSACTIONAL_REQUEST_KEYS,
     MethodShape,
 )
 
@@ -145,18 +146,12 @@ def extract_slots(shape: MethodShape, kind: str, call: Value, resolver: Resolver
         event = first_object(args[shape.event_object], resolver)
         if event is not None:
             slots["event"] = event
-            for key, slot in NODE_EVENT_KEYS.items():
-                found = event.get(key)
-                if found is not None:
-                    slots[slot] = found
+            slots.update(object_slots(event, NODE_EVENT_KEYS))
     if shape.payload_object >= 0 and shape.payload_object < len(args):
         payload = first_object(args[shape.payload_object], resolver)
         if payload is not None:
             slots["payload"] = payload
-            for key, slot in PIPELINES_PAYLOAD_KEYS.items():
-                found = payload.get(key)
-                if found is not None:
-                    slots[slot] = found
+            slots.update(object_slots(payload, PIPELINES_PAYLOAD_KEYS))
     if shape.rest:
         extra = {k: v for k, v in kwargs.items() if k not in consumed}
         if extra or call.splats:
@@ -169,10 +164,17 @@ def extract_slots(shape: MethodShape, kind: str, call: Value, resolver: Resolver
         request = transactional_request(slots["request"], resolver)
         if request is not None:
             slots["request_object"] = request
-            for key in ("identifiers", "to", "message_data", "send_at"):
-                found = request.get(key)
-                if found is not None:
-                    slots[key] = found
+            slots.update(object_slots(request, TRANSACTIONAL_REQUEST_KEYS))
+    return slots
+
+
+def object_slots(obj: Value, keys: dict[str, str]) -> dict[str, Value]:
+    """Return the slots filled by an object's properties, given a property-to-slot table."""
+    slots = {}
+    for key, slot in keys.items():
+        found = obj.get(key)
+        if found is not None:
+            slots[slot] = found
     return slots
 
 

@@ -12,16 +12,25 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .calls import CioCall, RawRequest, first_object
+from .calls import CioCall, RawRequest, first_object, object_slots
 from .model import Call, FileFacts, Value
 from .regions import host_of
 from .resolve import Resolver
-from .sdk import HOSTS, NODE_EVENT_KEYS, PIPELINES_PAYLOAD_KEYS, match_route
+from .sdk import (
+    HOSTS,
+    NODE_EVENT_KEYS,
+    PIPELINES_PAYLOAD_KEYS,
+    TRANSACTIONAL_REQUEST_KEYS,
+    match_route,
+)
 
 HTTP_ROOTS = {"fetch", "axios", "got", "ky", "request", "superagent", "needle", "undici",
               "$fetch", "ofetch", "requests", "httpx", "aiohttp", "urllib3", "http"}
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "request", "fetch", "send"}
 BODY_FIRST = {"post", "put", "patch"}
+# Track API v2 batch item properties and the slots they fill.
+BATCH_ITEM_KEYS = {"name": "event_name", "id": "event_id", "timestamp": "timestamp",
+                   "attributes": "attributes", "data": "data"}
 UNWRAP_CALLS = {"encodeURIComponent", "encodeURI", "String", "quote", "quote_plus", "str",
                 "escape", "urllib.parse.quote", "parse.quote", "url_escape"}
 
@@ -347,23 +356,16 @@ def _body_slots(body: Value, op: str, api: str) -> dict[str, Value]:
     """Return the slots an object request body fills for the operation ``op``."""
     slots = {"payload": body}
     if api == "pipelines":
-        keys = PIPELINES_PAYLOAD_KEYS
+        slots.update(object_slots(body, PIPELINES_PAYLOAD_KEYS))
     elif op in ("track", "track_anonymous"):
-        keys = dict(NODE_EVENT_KEYS)
+        slots.update(object_slots(body, NODE_EVENT_KEYS))
         if op == "track_anonymous":
-            keys["anonymous_id"] = "anonymous_id"
+            slots.update(object_slots(body, {"anonymous_id": "anonymous_id"}))
     elif op == "identify":
-        return {**slots, "attributes": body}
+        slots["attributes"] = body
     elif op in ("send_email", "send_push", "send_sms"):
         slots["request_object"] = body
-        keys = {key: key for key in ("identifiers", "to", "message_data", "send_at")}
-    else:
-        return slots
-
-    for key, slot in keys.items():
-        found = body.get(key)
-        if found is not None:
-            slots[slot] = found
+        slots.update(object_slots(body, TRANSACTIONAL_REQUEST_KEYS))
     return slots
 
 
@@ -402,19 +404,11 @@ def _item_op(item: Value, api: str) -> str:
 def _item_slots(item: Value, api: str) -> dict[str, Value]:
     slots: dict[str, Value] = {"payload": item}
     if api == "pipelines":
-        for key, slot in PIPELINES_PAYLOAD_KEYS.items():
-            found = item.get(key)
-            if found is not None:
-                slots[slot] = found
-        return slots
+        return {**slots, **object_slots(item, PIPELINES_PAYLOAD_KEYS)}
     identifiers = item.get("identifiers")
     if identifiers is not None:
         slots["identifiers"] = identifiers
         if identifiers.kind == "object" and identifiers.get("id") is not None:
             slots["person_id"] = identifiers.get("id")
-    for key, slot in (("name", "event_name"), ("id", "event_id"), ("timestamp", "timestamp"),
-                      ("attributes", "attributes"), ("data", "data")):
-        found = item.get(key)
-        if found is not None:
-            slots[slot] = found
+    slots.update(object_slots(item, BATCH_ITEM_KEYS))
     return slots

@@ -196,6 +196,8 @@ PIPELINES_PAYLOAD_KEYS = {
 }
 NODE_EVENT_KEYS = {"name": "event_name", "data": "data", "id": "event_id",
                    "timestamp": "timestamp"}
+# Keys of a transactional send request that rules read, each its own slot.
+TRANSACTIONAL_REQUEST_KEYS = {key: key for key in ("identifiers", "to", "message_data", "send_at")}
 
 # client kind -> method table
 METHODS = {
