@@ -102,7 +102,7 @@ def request_handler(project: Project, file: FileFacts, index: int) -> Function |
     """Return the request handler whose body (or a callback in it) contains function ``index``.
 
     Named local helpers are not climbed out of: the derived call at the
-    helper's call site stands for them.
+    helper's call site represents them.
     """
     decorators = set(getattr(project.settings, "handler_decorators", None) or ())
     function = file.functions[index]

@@ -361,7 +361,7 @@ def _small_range(project: Project, value: Value) -> bool:
 
 
 def _number(project: Project, value: Value) -> int | None:
-    """Return the integer a literal or a constant holds, or None."""
+    """Return the integer value of a literal or a constant, or None."""
     for candidate in [value, *project.values_of(value)]:
         if candidate.kind == "num" and isinstance(candidate.value, int):
             return candidate.value
@@ -369,7 +369,7 @@ def _number(project: Project, value: Value) -> int | None:
 
 
 def _constant_int(project: Project, file: FileFacts, text: str) -> int | None:
-    """Return the integer that a literal or a module-level constant named ``text`` holds."""
+    """Return the integer that a literal or a module-level constant named ``text`` contains."""
     if text.isdigit():
         return int(text)
     for assign in file.module.assigns.get(text, []):

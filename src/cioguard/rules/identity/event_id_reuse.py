@@ -222,7 +222,7 @@ def _template_reason(
 def _resolved_reason(
     value: Value, call: CioCall, project: Project, depth: int
 ) -> Repeat | None:
-    """Return the reason for the value that a local variable or constant holds."""
+    """Return the reason for the value that a local variable or constant contains."""
     resolved = [v for v in project.values_of(value) if v is not value]
     if len(resolved) != 1 or resolved[0].span is None:
         return None

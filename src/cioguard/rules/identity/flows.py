@@ -358,7 +358,7 @@ def _has_user_data(value: Value, project: Project) -> bool:
 
 
 def signup_event(call: CioCall, project: Project) -> bool:
-    """Return True when the tracked event name says the person just signed up."""
+    """Return True when the tracked event name means the person just signed up."""
     names = constant_strings(call.slots.get("event_name"), project.resolver) or []
     return any(is_signup_name(name) for name in names)
 

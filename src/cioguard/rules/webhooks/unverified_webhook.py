@@ -160,7 +160,7 @@ class UnverifiedWebhook(Rule):
         elif unknown_4xx is not None:
             yield self.report(
                 span, f"reporting webhook {route} returns {unknown_4xx} for unknown metrics",
-                "Answer 2xx to every verified webhook, including metrics you ignore")
+                "Respond with 2xx to every verified webhook, including metrics you ignore")
 
 
 # Finding the handlers -------------------------------------------------------------
